@@ -1,0 +1,43 @@
+"""mse_gradient — the gradient of the mean squared error of linear regression.
+
+The shared code of the course module: every chapter, notebook and test calls
+these functions, so each formula is written once.
+
+Notation (Hands-On ML, chapter 4): m instances, n features, ``X_b`` of shape
+(m, n+1) with the instances as rows and x₀ = 1, ``theta`` = (θ₀, …, θₙ),
+targets ``y``. ``theta`` and ``y`` may each be 1-D or a column vector.
+"""
+
+from .data import add_bias, make_linear_data
+from .gradients import (
+    gradient,
+    gradient_by_partials,
+    gradient_by_samples,
+    numerical_gradient,
+    partial_derivative,
+)
+from .model import mse, predict
+from .solvers import DescentResult, batch_gradient_descent, normal_equation
+from .symbolic import SymbolicProblem, closed_form_gradient, is_zero, symbolic_gradient, symbolic_problem
+
+__all__ = [
+    "add_bias",
+    "make_linear_data",
+    "predict",
+    "mse",
+    "gradient",
+    "gradient_by_samples",
+    "partial_derivative",
+    "gradient_by_partials",
+    "numerical_gradient",
+    "normal_equation",
+    "batch_gradient_descent",
+    "DescentResult",
+    "SymbolicProblem",
+    "symbolic_problem",
+    "symbolic_gradient",
+    "closed_form_gradient",
+    "is_zero",
+]
+
+__version__ = "0.1.0"
