@@ -76,7 +76,7 @@ def check_design_matrix(X_b: ArrayLike, *, finite: bool = True) -> NDArray[np.fl
 
 
 def check_vector(
-    value: ArrayLike, name: str, length: int, length_name: str, *, finite: bool = True
+    value: ArrayLike, name: str, length: int, length_name: str, *, context: str = "", finite: bool = True
 ) -> NDArray[np.float64]:
     """Validate a 1-D ``(length,)`` or column ``(length, 1)`` vector.
 
@@ -84,13 +84,16 @@ def check_vector(
     and restore the shape they promise.
     """
     array = as_numeric_array(value, name)
+    where = f" ({context})" if context else ""
     if not (array.ndim == 1 or (array.ndim == 2 and array.shape[1] == 1)):
         raise ValueError(
-            f"{name} must be a 1-D vector or a column vector of length {length_name} = {length}; "
+            f"{name} must be a 1-D vector or a column vector of length {length_name} = {length}{where}; "
             f"got shape {array.shape}"
         )
     if array.shape[0] != length:
-        raise ValueError(f"{name} has length {array.shape[0]} but {length_name} = {length}; {name} shape {array.shape}")
+        raise ValueError(
+            f"{name} has length {array.shape[0]} but {length_name} = {length}{where}; {name} has shape {array.shape}"
+        )
     if finite:
         check_finite(array, name)
     return array
@@ -107,9 +110,9 @@ def check_problem(
     X_b = check_design_matrix(X_b, finite=finite_X)
     m, n_plus_1 = X_b.shape
     if theta is not None:
-        theta = check_vector(theta, "theta", n_plus_1, f"n+1 (the number of columns of X_b, shape {X_b.shape})")
+        theta = check_vector(theta, "theta", n_plus_1, "n+1", context=f"the columns of X_b, shape {X_b.shape}")
     if y is not None:
-        y = check_vector(y, "y", m, f"m (the number of rows of X_b, shape {X_b.shape})")
+        y = check_vector(y, "y", m, "m", context=f"the rows of X_b, shape {X_b.shape}")
     return theta, X_b, y
 
 

@@ -66,7 +66,8 @@ def gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike) -> NDArray[np.float
     y_vec = y.reshape(-1)
     check_finite(theta_vec, "theta")
     check_finite(y_vec, "y")
-    grad, residual = _gradient_kernel(theta_vec, X_b, y_vec)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, with shapes
+        grad, residual = _gradient_kernel(theta_vec, X_b, y_vec)
     if not (np.isfinite(grad).all() and np.isfinite(residual).all()):
         check_finite(X_b, "X_b")  # names the bad entry if X_b is the culprit
         raise ValueError(

@@ -1,0 +1,332 @@
+"""Turn a MyST chapter of the book into a plain-Jupyter student notebook.
+
+JupyterLab and Colab do not understand MyST: a ``{prf:theorem}`` fence, an
+``(eq:label)`` after ``$$`` or a ``{eq}`` role would show as raw syntax, and
+the LaTeX macros of ``_config.yml`` would not be defined. This module
+rewrites each markdown cell into CommonMark + MathJax that both render:
+
+* directives become bold-headed paragraphs or block quotes (numbered per
+  notebook, like "Theorem 1"); ``{solution}`` blocks and code cells tagged
+  ``solution`` are dropped (the solutions live on the site);
+* labelled equations get ``\\tag{N}`` and ``{eq}`` references become "(N)";
+* ``{doc}``/``{ref}``/``{prf:ref}`` become links or text;
+* the shared macros are expanded in place, so no notebook depends on them;
+* a figure caption given in a code cell's ``mystnb`` metadata becomes a
+  markdown line after the cell.
+
+Any MyST construct it does not know raises :class:`MystConversionError`, so
+nothing unconverted can reach a notebook.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jupytext
+import nbformat
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BOOK = ROOT / "book"
+
+THEOREM_LIKE = {
+    "prf:definition": "Definition",
+    "prf:theorem": "Theorem",
+    "prf:lemma": "Lemma",
+    "prf:proposition": "Proposition",
+    "prf:corollary": "Corollary",
+    "prf:remark": "Remark",
+    "prf:example": "Example",
+    "prf:algorithm": "Algorithm",
+}
+ADMONITIONS = {"note": "Note", "tip": "Tip", "warning": "Warning", "important": "Important", "hint": "Hint"}
+KNOWN_OPTIONS = {"label", "class", "nonumber"}
+
+FENCE_OPEN = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[a-zA-Z:-]+)\}\s*(?P<arg>.*)$")
+LABELLED_MATH_END = re.compile(r"^\$\$\s*\((?P<label>[^)\s]+)\)\s*$")
+TARGET = re.compile(r"^\((?P<label>[A-Za-z0-9_:.-]+)\)=\s*$")
+ROLE = re.compile(r"\{(?P<role>[a-zA-Z:-]+)\}`(?P<body>[^`]*)`")
+HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*$")
+
+
+class MystConversionError(ValueError):
+    """A MyST construct that the notebook converter does not translate."""
+
+
+def load_macros(config_path: Path = ROOT / "_config.yml") -> dict[str, str]:
+    """The zero-argument LaTeX macros shared by site, notebooks and PDF."""
+    config = yaml.safe_load(config_path.read_text())
+    return dict(config["sphinx"]["config"]["mathjax3_config"]["tex"]["macros"])
+
+
+def expand_macros(text: str, macros: dict[str, str]) -> str:
+    r"""Replace ``\name`` by its body wherever ``name`` is a shared macro.
+
+    >>> expand_macros(r"$\X\btheta$ and \Xi", {"X": r"\mathbf{X}", "btheta": r"\boldsymbol{\theta}"})
+    '$\\mathbf{X}\\boldsymbol{\\theta}$ and \\Xi'
+    """
+    if not macros:
+        return text
+    names = "|".join(sorted((re.escape(k) for k in macros), key=len, reverse=True))
+    pattern = re.compile(rf"\\({names})(?![A-Za-z])")
+    # A macro body may itself use macros: expand until nothing changes.
+    for _ in range(5):
+        new = pattern.sub(lambda m: macros[m.group(1)].replace("\\", "\\\\").replace("\\\\", "\\"), text)
+        if new == text:
+            break
+        text = new
+    return text
+
+
+@dataclass
+class BookIndex:
+    """Labels of the whole book: section targets and page titles."""
+
+    titles: dict[str, str] = field(default_factory=dict)  # doc name -> title
+    targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (doc, heading)
+
+    @classmethod
+    def scan(cls, pages: list[Path]) -> "BookIndex":
+        index = cls()
+        for page in pages:
+            doc = page.stem
+            lines = page.read_text().splitlines()
+            pending: list[str] = []
+            for line in lines:
+                target = TARGET.match(line)
+                heading = HEADING.match(line)
+                if target:
+                    pending.append(target.group("label"))
+                elif heading:
+                    title = heading.group("title")
+                    if line.startswith("# ") and doc not in index.titles:
+                        index.titles[doc] = title
+                    for label in pending:
+                        index.targets[label] = (doc, title)
+                    pending = []
+                elif line.strip():
+                    pending = []
+        return index
+
+
+@dataclass
+class PageState:
+    """Numbering within one notebook."""
+
+    doc: str
+    index: BookIndex
+    equations: dict[str, int] = field(default_factory=dict)
+    blocks: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (kind, number)
+    counters: dict[str, int] = field(default_factory=dict)
+    figures: int = 0
+
+    def next(self, kind: str) -> int:
+        self.counters[kind] = self.counters.get(kind, 0) + 1
+        return self.counters[kind]
+
+
+def _prescan(markdown_cells: list[str], state: PageState) -> None:
+    """Number equations and labelled blocks first, so forward references work."""
+    for source in markdown_cells:
+        lines = source.splitlines()
+        for k, line in enumerate(lines):
+            match = LABELLED_MATH_END.match(line.strip())
+            if match:
+                state.equations[match.group("label")] = len(state.equations) + 1
+            fence = FENCE_OPEN.match(line.strip())
+            if fence and fence.group("name") in THEOREM_LIKE or fence and fence.group("name") == "exercise":
+                name = fence.group("name")
+                kind = THEOREM_LIKE.get(name, "Exercise")
+                number = state.next(kind)
+                for option in lines[k + 1 : k + 6]:
+                    opt = re.match(r"^:label:\s*(\S+)", option.strip())
+                    if opt:
+                        state.blocks[opt.group(1)] = (kind, number)
+                        break
+    state.counters.clear()
+
+
+def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    options: dict[str, str] = {}
+    k = 0
+    while k < len(lines) and re.match(r"^:[a-zA-Z_-]+:", lines[k].strip()):
+        key, _, value = lines[k].strip()[1:].partition(":")
+        if key not in KNOWN_OPTIONS:
+            raise MystConversionError(f"directive option :{key}: is not supported by the notebook converter")
+        options[key] = value.strip()
+        k += 1
+    return options, lines[k:]
+
+
+def _convert_lines(lines: list[str], state: PageState) -> list[str]:
+    """Convert a run of markdown lines, recursing into directive bodies."""
+    out: list[str] = []
+    k = 0
+    while k < len(lines):
+        line = lines[k]
+        stripped = line.strip()
+        fence = FENCE_OPEN.match(stripped)
+        if fence:
+            marker = fence.group("fence")
+            end = k + 1
+            while end < len(lines) and lines[end].strip() != marker:
+                end += 1
+            if end == len(lines):
+                raise MystConversionError(f"unclosed directive {stripped!r} in {state.doc}")
+            out.extend(_directive(fence.group("name"), fence.group("arg").strip(), lines[k + 1 : end], state))
+            k = end + 1
+            continue
+        if stripped.startswith("```") or stripped.startswith("~~~"):
+            # A plain code block (```python): copy verbatim up to its closing fence.
+            marker = re.match(r"^(`{3,}|~{3,})", stripped).group(1)
+            end = k + 1
+            while end < len(lines) and not lines[end].strip().startswith(marker):
+                end += 1
+            out.extend(lines[k : end + 1])
+            k = end + 1
+            continue
+        if TARGET.match(stripped):
+            k += 1
+            continue
+        math_end = LABELLED_MATH_END.match(stripped)
+        if math_end:
+            number = state.equations[math_end.group("label")]
+            indent = line[: len(line) - len(line.lstrip())]
+            out.append(f"{indent}\\tag{{{number}}}")
+            out.append(f"{indent}$$")
+            k += 1
+            continue
+        out.append(_roles(line, state))
+        k += 1
+    return out
+
+
+def _directive(name: str, arg: str, body: list[str], state: PageState) -> list[str]:
+    options, body = _split_options(body)
+    if name == "solution":
+        return []  # solutions are for the site only
+    inner = _convert_lines(body, state)
+    if name in THEOREM_LIKE or name == "exercise":
+        kind = THEOREM_LIKE.get(name, "Exercise")
+        number = state.next(kind)
+        title = f" ({_roles(arg, state)})" if arg else ""
+        head = f"**{kind} {number}{title}.**"
+        return _quote([head, ""] + inner) + [""]
+    if name == "prf:proof":
+        return ["*Proof.*", ""] + inner + ["", "$\\blacksquare$", ""]
+    if name in ADMONITIONS or name == "admonition":
+        title = ADMONITIONS.get(name) or _roles(arg, state)
+        if not title:
+            raise MystConversionError(f"{{admonition}} needs a title in {state.doc}")
+        return _quote([f"**{title}.**", ""] + inner) + [""]
+    raise MystConversionError(f"directive {{{name}}} in {state.doc} is not supported by the notebook converter")
+
+
+def _quote(lines: list[str]) -> list[str]:
+    return [f"> {line}" if line.strip() else ">" for line in lines]
+
+
+def _roles(text: str, state: PageState) -> str:
+    def replace(match: re.Match[str]) -> str:
+        role, body = match.group("role"), match.group("body")
+        explicit = re.match(r"^(?P<text>.*?)\s*<(?P<target>[^>]+)>$", body)
+        label_text, target = (explicit.group("text"), explicit.group("target")) if explicit else (None, body)
+        if role == "eq":
+            if target not in state.equations:
+                raise MystConversionError(f"{{eq}}`{target}` in {state.doc}: equation is not on this page")
+            return f"({state.equations[target]})"
+        if role == "doc":
+            doc = Path(target).name
+            if doc not in state.index.titles:
+                raise MystConversionError(f"{{doc}}`{body}` in {state.doc}: no such page in book/")
+            return f"[{label_text or state.index.titles[doc]}]({doc}.ipynb)"
+        if role == "ref":
+            if target not in state.index.targets:
+                raise MystConversionError(f"{{ref}}`{body}` in {state.doc}: unknown label")
+            doc, heading = state.index.targets[target]
+            shown = label_text or heading
+            return shown if doc == state.doc else f"[{shown}]({doc}.ipynb)"
+        if role == "prf:ref" or role == "ref:exercise":
+            if target not in state.blocks:
+                raise MystConversionError(f"{{{role}}}`{target}` in {state.doc}: only labels on the same page")
+            kind, number = state.blocks[target]
+            return label_text or f"{kind} {number}"
+        raise MystConversionError(f"role {{{role}}} in {state.doc} is not supported by the notebook converter")
+
+    return ROLE.sub(replace, text)
+
+
+def book_pages() -> list[Path]:
+    """Every chapter listed in ``_toc.yml``, in order."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        for chapter in part.get("chapters", []):
+            files.append(chapter["file"])
+            files.extend(section["file"] for section in chapter.get("sections", []))
+    return [ROOT / f"{name}.md" for name in files]
+
+
+def is_executable(page: Path) -> bool:
+    """A page becomes a notebook when it has a kernel (a jupytext header)."""
+    return "kernelspec" in jupytext.read(page, fmt="md:myst").metadata
+
+
+def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] | None = None) -> nbformat.NotebookNode:
+    """The student notebook of ``page``, without outputs."""
+    index = index or BookIndex.scan(book_pages())
+    macros = load_macros() if macros is None else macros
+    source_nb = jupytext.read(page, fmt="md:myst")
+    state = PageState(doc=page.stem, index=index)
+    _prescan([c.source for c in source_nb.cells if c.cell_type == "markdown"], state)
+
+    cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(_preamble(page, index))]
+    for cell in source_nb.cells:
+        tags = list(cell.metadata.get("tags", []))
+        if "solution" in tags:
+            continue
+        if cell.cell_type == "markdown":
+            text = "\n".join(_convert_lines(cell.source.splitlines(), state)).strip("\n")
+            text = expand_macros(re.sub(r"\n{3,}", "\n\n", text), macros)
+            if text.strip():
+                cells.append(nbformat.v4.new_markdown_cell(text))
+            continue
+        metadata: dict[str, Any] = {}
+        kept = [t for t in tags if t not in {"remove-cell", "remove-input", "hide-cell", "hide-input", "hide-output"}]
+        if kept:
+            metadata["tags"] = kept
+        cells.append(nbformat.v4.new_code_cell(cell.source, metadata=metadata))
+        caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+        if caption:
+            state.figures += 1
+            text = expand_macros(_roles(caption, state), macros)
+            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {state.figures}.* {text}"))
+
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata = {
+        "kernelspec": copy.deepcopy(dict(source_nb.metadata["kernelspec"])),
+        "language_info": {"name": "python"},
+    }
+    for k, cell in enumerate(notebook.cells):
+        cell["id"] = f"{page.stem[:40]}-{k:03d}"
+    leftovers = [c.source for c in notebook.cells if c.cell_type == "markdown" and ROLE.search(c.source)]
+    if leftovers:
+        raise MystConversionError(f"unconverted MyST role in {page.stem}: {leftovers[0][:200]!r}")
+    return notebook
+
+
+def _preamble(page: Path, index: BookIndex) -> str:
+    title = index.titles.get(page.stem, page.stem)
+    return (
+        f"*Student notebook for the chapter \"{title}\" of the course module "
+        "\"The gradient of the MSE, derived and run\".*\n"
+        f"*It is generated from `book/{page.name}`; edit that file, not this one.*\n\n"
+        "To run it, install the course package once, from the repository root: "
+        "`pip install -e .` (it needs NumPy, Matplotlib and SymPy; "
+        "`pip install -r requirements.txt` installs everything at the tested versions).\n"
+        "Then run the cells from top to bottom. The solutions to the exercises are on the book's site, folded away."
+    )
