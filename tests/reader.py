@@ -1,12 +1,13 @@
 """Open a page of the built site in Chromium the way a reader does, and report what went wrong.
 
-Used by the site tests; kept apart so a failing test can print one clear list
-of problems for a page.
+Used by the site tests; kept apart so that a failing test prints one clear
+list of problems for a page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 from urllib.parse import urlsplit
 
 MATHJAX_READY = """
@@ -34,6 +35,25 @@ MATH_REPORT = """
 }
 """
 
+IMAGE_REPORT = """
+() => Array.from(document.querySelectorAll('main img, article img')).map(img => ({
+  src: img.getAttribute('src'),
+  loaded: img.complete && img.naturalWidth > 0,
+  alt: (img.getAttribute('alt') || '').trim(),
+}))
+"""
+
+THEME_REPORT = """
+() => {
+  const html = document.documentElement;
+  const body = getComputedStyle(document.body);
+  const main = document.querySelector('main') || document.body;
+  const para = main.querySelector('p') || main;
+  return {theme: html.dataset.theme, mode: html.dataset.mode,
+          background: body.backgroundColor, text: getComputedStyle(para).color};
+}
+"""
+
 
 @dataclass
 class PageReport:
@@ -42,6 +62,9 @@ class PageReport:
     failed_requests: list[str] = field(default_factory=list)
     foreign_requests: list[str] = field(default_factory=list)
     math: dict = field(default_factory=dict)
+    images: list[dict] = field(default_factory=list)
+    theme: dict = field(default_factory=dict)
+    extra: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         out = [f"console: {m}" for m in self.console]
@@ -53,25 +76,38 @@ class PageReport:
             out.append(f"MathJax errors: {self.math['errors'][:3]}")
         if self.math.get("raw"):
             out.append(f"raw TeX delimiters left in the text: {self.math['raw']}")
+        out += [f"image did not load: {i['src']}" for i in self.images if not i["loaded"]]
+        out += [f"image without alt text: {i['src']}" for i in self.images if not i["alt"]]
+        out += self.extra
         return out
 
 
-def open_page(browser, base_url: str, path: str, *, color_scheme: str = "light", after=None) -> PageReport:
-    """Load ``path``, wait for MathJax, and collect every problem a reader would hit.
+def open_page(
+    browser,
+    base_url: str,
+    path: str,
+    *,
+    color_scheme: str = "light",
+    after: Callable[[object, PageReport], None] | None = None,
+) -> PageReport:
+    """Load ``path`` in ``color_scheme`` mode, wait for MathJax, and collect every problem a reader would hit.
 
-    ``after(page, report)`` runs extra checks while the page is still open.
+    The mode is chosen the way a reader does, through the theme's stored
+    preference; ``after(page, report)`` runs extra checks while the page is open.
     """
     origin = urlsplit(base_url).netloc
     context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"localStorage.setItem('mode', '{color_scheme}'); localStorage.setItem('theme', '{color_scheme}');")
     page = context.new_page()
     report = PageReport(url=f"{base_url}/{path}")
 
     def on_route(route):
-        if urlsplit(route.request.url).netloc not in ("", origin) and not route.request.url.startswith("data:"):
-            report.foreign_requests.append(route.request.url)
-            route.abort()
-        else:
+        url = route.request.url
+        if url.startswith("data:") or urlsplit(url).netloc == origin:
             route.continue_()
+        else:
+            report.foreign_requests.append(url)
+            route.abort()
 
     page.route("**/*", on_route)
     page.on("console", lambda m: report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
@@ -85,6 +121,8 @@ def open_page(browser, base_url: str, path: str, *, color_scheme: str = "light",
         report.math = page.evaluate(MATH_REPORT)
         if report.math["count"] and not has_mathjax:
             report.console.append("MathJax did not load, but the page has math")
+        report.images = page.evaluate(IMAGE_REPORT)
+        report.theme = page.evaluate(THEME_REPORT)
         if after is not None:
             after(page, report)
     finally:

@@ -104,7 +104,7 @@ def test_converter_translates_the_supported_constructs(tmp_path):
     [
         ("```{figure} a.png\n```\n", r"directive \{figure\}"),
         ("See {numref}`x`.\n", r"role \{numref\}"),
-        ("See {eq}`eq:nowhere`.\n", "equation is not on this page"),
+        ("See {eq}`eq:nowhere`.\n", "no labelled equation eq:nowhere"),
         ("```{note}\n:width: 3\nx\n```\n", r"option :width:"),
         ("```{note}\nunclosed\n", "unclosed directive"),
     ],

@@ -8,7 +8,9 @@ rewrites each markdown cell into CommonMark + MathJax that both render:
 * directives become bold-headed paragraphs or block quotes (numbered per
   notebook, like "Theorem 1"); ``{solution}`` blocks and code cells tagged
   ``solution`` are dropped (the solutions live on the site);
-* labelled equations get ``\\tag{N}`` and ``{eq}`` references become "(N)";
+* labelled equations get ``\\tag{N}``, numbered through the whole book in
+  table-of-contents order as on the site, and ``{eq}`` references become
+  "(N)", a link to the other notebook when the equation is on another page;
 * ``{doc}``/``{ref}``/``{prf:ref}`` become links or text;
 * the shared macros are expanded in place, so no notebook depends on them;
 * a figure caption given in a code cell's ``mystnb`` metadata becomes a
@@ -88,6 +90,9 @@ class BookIndex:
 
     titles: dict[str, str] = field(default_factory=dict)  # doc name -> title
     targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # label -> (doc, heading)
+    # label -> (doc, number): the site numbers labelled equations through the whole
+    # book in table-of-contents order, and the notebooks use the same numbers.
+    equations: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
     def scan(cls, pages: list[Path]) -> "BookIndex":
@@ -97,6 +102,9 @@ class BookIndex:
             lines = page.read_text().splitlines()
             pending: list[str] = []
             for line in lines:
+                math_end = LABELLED_MATH_END.match(line.strip())
+                if math_end:
+                    index.equations[math_end.group("label")] = (doc, len(index.equations) + 1)
                 target = TARGET.match(line)
                 heading = HEADING.match(line)
                 if target:
@@ -119,7 +127,6 @@ class PageState:
 
     doc: str
     index: BookIndex
-    equations: dict[str, int] = field(default_factory=dict)
     blocks: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (kind, number)
     counters: dict[str, int] = field(default_factory=dict)
     figures: int = 0
@@ -134,9 +141,6 @@ def _prescan(markdown_cells: list[str], state: PageState) -> None:
     for source in markdown_cells:
         lines = source.splitlines()
         for k, line in enumerate(lines):
-            match = LABELLED_MATH_END.match(line.strip())
-            if match:
-                state.equations[match.group("label")] = len(state.equations) + 1
             fence = FENCE_OPEN.match(line.strip())
             if fence and fence.group("name") in THEOREM_LIKE or fence and fence.group("name") == "exercise":
                 name = fence.group("name")
@@ -194,7 +198,7 @@ def _convert_lines(lines: list[str], state: PageState) -> list[str]:
             continue
         math_end = LABELLED_MATH_END.match(stripped)
         if math_end:
-            number = state.equations[math_end.group("label")]
+            number = state.index.equations[math_end.group("label")][1]
             indent = line[: len(line) - len(line.lstrip())]
             out.append(f"{indent}\\tag{{{number}}}")
             out.append(f"{indent}$$")
@@ -236,14 +240,18 @@ def _roles(text: str, state: PageState) -> str:
         explicit = re.match(r"^(?P<text>.*?)\s*<(?P<target>[^>]+)>$", body)
         label_text, target = (explicit.group("text"), explicit.group("target")) if explicit else (None, body)
         if role == "eq":
-            if target not in state.equations:
-                raise MystConversionError(f"{{eq}}`{target}` in {state.doc}: equation is not on this page")
-            return f"({state.equations[target]})"
+            if target not in state.index.equations:
+                raise MystConversionError(f"{{eq}}`{target}` in {state.doc}: no labelled equation {target} in the book")
+            doc, number = state.index.equations[target]
+            return f"({number})" if doc == state.doc else f"[({number})]({doc}.ipynb)"
         if role == "doc":
             doc = Path(target).name
             if doc not in state.index.titles:
                 raise MystConversionError(f"{{doc}}`{body}` in {state.doc}: no such page in book/")
             return f"[{label_text or state.index.titles[doc]}]({doc}.ipynb)"
+        if role == "ref" and target in state.blocks:  # a figure of this page
+            kind, number = state.blocks[target]
+            return label_text or f"{kind} {number}"
         if role == "ref":
             if target not in state.index.targets:
                 raise MystConversionError(f"{{ref}}`{body}` in {state.doc}: unknown label")
@@ -283,6 +291,14 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
     source_nb = jupytext.read(page, fmt="md:myst")
     state = PageState(doc=page.stem, index=index)
     _prescan([c.source for c in source_nb.cells if c.cell_type == "markdown"], state)
+    figure_names = [
+        c.metadata.get("mystnb", {}).get("figure", {}).get("name")
+        for c in source_nb.cells
+        if c.cell_type == "code" and c.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+    ]
+    for number, name in enumerate(figure_names, start=1):
+        if name:
+            state.blocks[name] = ("Figure", number)
 
     cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(_preamble(page, index))]
     for cell in source_nb.cells:

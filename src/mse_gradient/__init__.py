@@ -9,6 +9,15 @@ targets ``y``. ``theta`` and ``y`` may each be 1-D or a column vector.
 """
 
 from .data import add_bias, make_linear_data
+from .differentials import (
+    Expansion,
+    loglog_slope,
+    mse_expansion,
+    ridge_gradient,
+    ridge_mse,
+    second_order_coefficient,
+    taylor_remainder,
+)
 from .gradients import (
     gradient,
     gradient_by_partials,
@@ -38,6 +47,13 @@ __all__ = [
     "symbolic_gradient",
     "closed_form_gradient",
     "is_zero",
+    "Expansion",
+    "mse_expansion",
+    "taylor_remainder",
+    "second_order_coefficient",
+    "loglog_slope",
+    "ridge_mse",
+    "ridge_gradient",
 ]
 
 __version__ = "0.1.0"
