@@ -11,6 +11,11 @@
 * Writes the LaTeX macros of ``mathjax3_config`` (defined once, in
   ``_config.yml``) into the LaTeX preamble, so the PDF uses the same macros
   as the site.
+* The print edition (``tools/pdf.py``): gives the landing page's text an
+  unnumbered "Introduction" chapter in the PDF and turns the table of
+  contents' captions into parts; the role ``{pdf-edition}`text``` links the
+  PDF from the site, and the PDF (``_build/pdf/mse-gradient.pdf``) is copied
+  into the site when it has been built.
 """
 
 from __future__ import annotations
@@ -21,8 +26,15 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from docutils import nodes
+from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import texescape
+from sphinx.util.osutil import relative_uri
+
+PDF_NAME = "mse-gradient.pdf"
 
 
 def _is_thebe_script(script: Any) -> bool:
@@ -90,7 +102,94 @@ def add_latex_macros(app: Sphinx, config: Config) -> None:
     config.latex_elements = elements
 
 
+class pdf_edition_link(nodes.inline):
+    """Text that links to the PDF in the site, and is plain text in the PDF."""
+
+
+def pdf_edition_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{pdf-edition}`the whole book as one PDF``: a link to the print edition."""
+    return [pdf_edition_link(rawtext, text)], []
+
+
+def visit_pdf_edition_html(self: Any, node: pdf_edition_link) -> None:
+    href = relative_uri(self.builder.get_target_uri(self.builder.current_docname), PDF_NAME)
+    self.body.append(f'<a class="reference external course-pdf-link" href="{html.escape(href)}">')
+
+
+def depart_pdf_edition_html(self: Any, node: pdf_edition_link) -> None:
+    self.body.append("</a>")
+
+
+def _pass(self: Any, node: nodes.Node) -> None:
+    pass
+
+
+def copy_pdf(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the print edition into the built HTML site when it has been built."""
+    if exception is not None or app.builder.format != "html":
+        return
+    pdf = Path(app.outdir).parent / "pdf" / PDF_NAME
+    if pdf.exists():
+        shutil.copy2(pdf, Path(app.outdir) / PDF_NAME)
+
+
+class LatexBookStructure(SphinxPostTransform):
+    """Shape the PDF like the site's table of contents.
+
+    Sphinx's LaTeX writer drops the root page's title and makes each of its
+    sections a numbered chapter. Instead, the root page's text becomes one
+    unnumbered chapter, "Introduction", with its sections as unnumbered
+    sections, and each caption of ``_toc.yml`` becomes a ``\\part`` before
+    its chapters. Runs on the assembled book (LaTeX builder only).
+    """
+
+    default_priority = 900
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        if self.env.docname != self.config.root_doc:
+            return
+        root = next((c for c in self.document.children if isinstance(c, nodes.section)), None)
+        if root is None or not root.children or not isinstance(root[0], nodes.title):
+            return
+        wrappers = [
+            c for c in root.children[1:] if isinstance(c, nodes.compound) and "toctree-wrapper" in c["classes"]
+        ]
+        content = [c for c in root.children[1:] if c not in wrappers]
+        captions = [t.get("caption") for t in self.env.get_doctree(self.config.root_doc).findall(addnodes.toctree)]
+        engine = self.config.latex_engine
+
+        intro = nodes.section(ids=["course-introduction"], names=["course-introduction"])
+        intro += nodes.title("Introduction", "Introduction")
+        intro += nodes.raw("", r"\markboth{Introduction}{Introduction}", format="latex")
+        intro.extend(content)
+        children: list[nodes.Node] = [
+            root[0],
+            nodes.raw("", r"\edef\coursesecnumdepth{\the\value{secnumdepth}}\setcounter{secnumdepth}{-1}", format="latex"),
+            intro,
+            nodes.raw("", r"\setcounter{secnumdepth}{\coursesecnumdepth}", format="latex"),
+        ]
+        for index, wrapper in enumerate(wrappers):
+            caption = captions[index] if index < len(captions) else None
+            if caption:
+                children.append(nodes.raw("", r"\part{%s}" % texescape.escape(caption, engine), format="latex"))
+            children.append(wrapper)
+        root.children = []
+        root.extend(children)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_node(
+        pdf_edition_link,
+        html=(visit_pdf_edition_html, depart_pdf_edition_html),
+        latex=(_pass, _pass),
+        text=(_pass, _pass),
+        man=(_pass, _pass),
+        texinfo=(_pass, _pass),
+    )
+    app.add_role("pdf-edition", pdf_edition_role)
+    app.add_post_transform(LatexBookStructure)
+    app.connect("build-finished", copy_pdf)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("html-page-context", add_notebook_link)
     app.connect("build-finished", copy_notebooks)

@@ -8,6 +8,7 @@ Notation (Hands-On ML, chapter 4): m instances, n features, ``X_b`` of shape
 targets ``y``. ``theta`` and ``y`` may each be 1-D or a column vector.
 """
 
+from .curvature import cost_surface, hessian, hessian_eigenvalues, max_stable_eta, step_factors
 from .data import add_bias, make_linear_data
 from .differentials import (
     Expansion,
@@ -54,6 +55,11 @@ __all__ = [
     "loglog_slope",
     "ridge_mse",
     "ridge_gradient",
+    "hessian",
+    "hessian_eigenvalues",
+    "max_stable_eta",
+    "step_factors",
+    "cost_surface",
 ]
 
 __version__ = "0.1.0"

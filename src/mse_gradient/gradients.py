@@ -32,9 +32,9 @@ def gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike) -> NDArray[np.float
 
     Two matrix–vector products and nothing more: the scalar 2/m multiplies
     the (n+1)-vector at the end, not the m × (n+1) matrix at the start.
-    Shapes and dtypes are checked up front; the O(m n) scan of ``X_b`` for
-    NaN/inf runs only when the result is not finite, so validation adds no
-    pass over ``X_b`` on the happy path.
+    Shapes and dtypes are checked up front in O(1); the scans of the inputs
+    for NaN/inf run only when the (n+1)-vector result is not finite, so
+    validation adds no pass over ``X_b`` (or ``y``) on the happy path.
 
     Parameters
     ----------
@@ -61,19 +61,32 @@ def gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike) -> NDArray[np.float
     array([[0.],
            [0.]])
     """
-    theta, X_b, y = check_problem(theta, X_b, y, finite_X=False)
-    theta_vec = theta.reshape(-1)
-    y_vec = y.reshape(-1)
-    check_finite(theta_vec, "theta")
-    check_finite(y_vec, "y")
+    if not _conforming_float64(theta, X_b, y):
+        # Lists, integers, wrong shapes, …: the full check converts or names the problem.
+        theta, X_b, y = check_problem(theta, X_b, y, finite_X=False)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, with shapes
-        grad, residual = _gradient_kernel(theta_vec, X_b, y_vec)
-    if not (np.isfinite(grad).all() and np.isfinite(residual).all()):
-        check_finite(X_b, "X_b")  # names the bad entry if X_b is the culprit
+        grad, _ = _gradient_kernel(theta.reshape(-1), X_b, y.reshape(-1))
+    # Any NaN/inf in theta, X_b or y makes some gradient entry non-finite
+    # (NaN * 0 is NaN, inf * 0 is NaN), so one test of n+1 numbers guards the
+    # happy path; only on failure do we scan the inputs to say which is bad.
+    if not np.isfinite(grad).all():
+        check_finite(theta, "theta")
+        check_finite(y, "y")
+        check_finite(X_b, "X_b")
         raise ValueError(
             f"the gradient is not finite (overflow) for X_b of shape {X_b.shape}; rescale the features or theta"
         )
     return grad.reshape(theta.shape)
+
+
+def _conforming_float64(theta: object, X_b: object, y: object) -> bool:
+    """True for float64 arrays of conforming shapes: then no conversion or O(m) check is needed."""
+    if not (type(theta) is np.ndarray and type(X_b) is np.ndarray and type(y) is np.ndarray):
+        return False
+    if not (X_b.dtype == np.float64 and theta.dtype == np.float64 and y.dtype == np.float64 and X_b.ndim == 2):
+        return False
+    m, n_plus_1 = X_b.shape
+    return m > 0 and n_plus_1 > 0 and theta.shape in ((n_plus_1,), (n_plus_1, 1)) and y.shape in ((m,), (m, 1))
 
 
 def _gradient_kernel(
