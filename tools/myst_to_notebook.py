@@ -14,7 +14,10 @@ rewrites each markdown cell into CommonMark + MathJax that both render:
 * ``{doc}``/``{ref}``/``{prf:ref}`` become links or text;
 * the shared macros are expanded in place, so no notebook depends on them;
 * a figure caption given in a code cell's ``mystnb`` metadata becomes a
-  markdown line after the cell.
+  markdown line after the cell;
+* after each exercise that has a self-check in :mod:`mse_gradient.checks`
+  come an answer cell (a template binding ``answer``) and a check cell that
+  says what is right or wrong when run.
 
 Any MyST construct it does not know raises :class:`MystConversionError`, so
 nothing unconverted can reach a notebook.
@@ -31,6 +34,8 @@ from typing import Any
 import jupytext
 import nbformat
 import yaml
+
+from mse_gradient.checks import EXERCISES
 
 ROOT = Path(__file__).resolve().parent.parent
 BOOK = ROOT / "book"
@@ -53,6 +58,7 @@ LABELLED_MATH_END = re.compile(r"^\$\$\s*\((?P<label>[^)\s]+)\)\s*$")
 TARGET = re.compile(r"^\((?P<label>[A-Za-z0-9_:.-]+)\)=\s*$")
 ROLE = re.compile(r"\{(?P<role>[a-zA-Z:-]+)\}`(?P<body>[^`]*)`")
 HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*$")
+EXERCISE_MARK = "%%answer-cells:"  # splits a markdown cell where an exercise's answer cells go
 
 
 class MystConversionError(ValueError):
@@ -93,13 +99,25 @@ class BookIndex:
     # label -> (doc, number): the site numbers labelled equations through the whole
     # book in table-of-contents order, and the notebooks use the same numbers.
     equations: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Theorem-like blocks, exercises and figures are numbered per kind through the
+    # whole book, as on the site: label -> (doc, kind, number), and the count of each
+    # kind before each page.
+    blocks: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    offsets: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
     def scan(cls, pages: list[Path]) -> "BookIndex":
         index = cls()
+        counts: dict[str, int] = {}
         for page in pages:
             doc = page.stem
             lines = page.read_text().splitlines()
+            for kind in set(THEOREM_LIKE.values()) | {"Exercise", "Figure"}:
+                index.offsets[(doc, kind)] = counts.get(kind, 0)
+            for kind, label in _numbered_items(page):
+                counts[kind] = counts.get(kind, 0) + 1
+                if label:
+                    index.blocks[label] = (doc, kind, counts[kind])
             pending: list[str] = []
             for line in lines:
                 math_end = LABELLED_MATH_END.match(line.strip())
@@ -121,37 +139,43 @@ class BookIndex:
         return index
 
 
+def _numbered_items(page: Path) -> list[tuple[str, str | None]]:
+    """(kind, label) of every numbered block and captioned figure of a page, in order per kind."""
+    items: list[tuple[str, str | None]] = []
+    notebook = jupytext.read(page, fmt="md:myst")
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            figure = cell.metadata.get("mystnb", {}).get("figure", {})
+            if figure.get("caption"):
+                items.append(("Figure", figure.get("name")))
+            continue
+        lines = cell.source.splitlines()
+        for k, line in enumerate(lines):
+            fence = FENCE_OPEN.match(line.strip())
+            if not fence or not (fence.group("name") in THEOREM_LIKE or fence.group("name") == "exercise"):
+                continue
+            label = None
+            for option in lines[k + 1 : k + 6]:
+                opt = re.match(r"^:label:\s*(\S+)", option.strip())
+                if opt:
+                    label = opt.group(1)
+                    break
+            items.append((THEOREM_LIKE.get(fence.group("name"), "Exercise"), label))
+    return items
+
+
 @dataclass
 class PageState:
     """Numbering within one notebook."""
 
     doc: str
     index: BookIndex
-    blocks: dict[str, tuple[str, int]] = field(default_factory=dict)  # label -> (kind, number)
     counters: dict[str, int] = field(default_factory=dict)
-    figures: int = 0
 
     def next(self, kind: str) -> int:
+        """The book-wide number of the next block of ``kind`` on this page."""
         self.counters[kind] = self.counters.get(kind, 0) + 1
-        return self.counters[kind]
-
-
-def _prescan(markdown_cells: list[str], state: PageState) -> None:
-    """Number equations and labelled blocks first, so forward references work."""
-    for source in markdown_cells:
-        lines = source.splitlines()
-        for k, line in enumerate(lines):
-            fence = FENCE_OPEN.match(line.strip())
-            if fence and fence.group("name") in THEOREM_LIKE or fence and fence.group("name") == "exercise":
-                name = fence.group("name")
-                kind = THEOREM_LIKE.get(name, "Exercise")
-                number = state.next(kind)
-                for option in lines[k + 1 : k + 6]:
-                    opt = re.match(r"^:label:\s*(\S+)", option.strip())
-                    if opt:
-                        state.blocks[opt.group(1)] = (kind, number)
-                        break
-    state.counters.clear()
+        return self.index.offsets.get((self.doc, kind), 0) + self.counters[kind]
 
 
 def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -214,12 +238,17 @@ def _directive(name: str, arg: str, body: list[str], state: PageState) -> list[s
     if name == "solution":
         return []  # solutions are for the site only
     inner = _convert_lines(body, state)
+    while inner and not inner[0].strip():
+        inner.pop(0)
+    while inner and not inner[-1].strip():
+        inner.pop()
     if name in THEOREM_LIKE or name == "exercise":
         kind = THEOREM_LIKE.get(name, "Exercise")
         number = state.next(kind)
         title = f" ({_roles(arg, state)})" if arg else ""
         head = f"**{kind} {number}{title}.**"
-        return _quote([head, ""] + inner) + [""]
+        after = [EXERCISE_MARK + options["label"], ""] if name == "exercise" and options.get("label") in EXERCISES else []
+        return _quote([head, ""] + inner) + [""] + after
     if name == "prf:proof":
         return ["*Proof.*", ""] + inner + ["", "$\\blacksquare$", ""]
     if name in ADMONITIONS or name == "admonition":
@@ -249,20 +278,18 @@ def _roles(text: str, state: PageState) -> str:
             if doc not in state.index.titles:
                 raise MystConversionError(f"{{doc}}`{body}` in {state.doc}: no such page in book/")
             return f"[{label_text or state.index.titles[doc]}]({doc}.ipynb)"
-        if role == "ref" and target in state.blocks:  # a figure of this page
-            kind, number = state.blocks[target]
-            return label_text or f"{kind} {number}"
+        if role in ("ref", "prf:ref") and target in state.index.blocks:  # a numbered block or figure
+            doc, kind, number = state.index.blocks[target]
+            shown = label_text or f"{kind} {number}"
+            return shown if doc == state.doc else f"[{shown}]({doc}.ipynb)"
         if role == "ref":
             if target not in state.index.targets:
                 raise MystConversionError(f"{{ref}}`{body}` in {state.doc}: unknown label")
             doc, heading = state.index.targets[target]
             shown = label_text or heading
             return shown if doc == state.doc else f"[{shown}]({doc}.ipynb)"
-        if role == "prf:ref" or role == "ref:exercise":
-            if target not in state.blocks:
-                raise MystConversionError(f"{{{role}}}`{target}` in {state.doc}: only labels on the same page")
-            kind, number = state.blocks[target]
-            return label_text or f"{kind} {number}"
+        if role == "prf:ref":
+            raise MystConversionError(f"{{prf:ref}}`{target}` in {state.doc}: no theorem-like block with that label")
         raise MystConversionError(f"role {{{role}}} in {state.doc} is not supported by the notebook converter")
 
     return ROLE.sub(replace, text)
@@ -290,15 +317,6 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
     macros = load_macros() if macros is None else macros
     source_nb = jupytext.read(page, fmt="md:myst")
     state = PageState(doc=page.stem, index=index)
-    _prescan([c.source for c in source_nb.cells if c.cell_type == "markdown"], state)
-    figure_names = [
-        c.metadata.get("mystnb", {}).get("figure", {}).get("name")
-        for c in source_nb.cells
-        if c.cell_type == "code" and c.metadata.get("mystnb", {}).get("figure", {}).get("caption")
-    ]
-    for number, name in enumerate(figure_names, start=1):
-        if name:
-            state.blocks[name] = ("Figure", number)
 
     cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(_preamble(page, index))]
     for cell in source_nb.cells:
@@ -307,9 +325,13 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
             continue
         if cell.cell_type == "markdown":
             text = "\n".join(_convert_lines(cell.source.splitlines(), state)).strip("\n")
-            text = expand_macros(re.sub(r"\n{3,}", "\n\n", text), macros)
-            if text.strip():
-                cells.append(nbformat.v4.new_markdown_cell(text))
+            for k, piece in enumerate(re.split(rf"^{re.escape(EXERCISE_MARK)}(\S+)$", text, flags=re.M)):
+                if k % 2:  # an exercise label: its answer cell and its self-check
+                    cells.extend(_answer_cells(piece))
+                    continue
+                piece = expand_macros(re.sub(r"\n{3,}", "\n\n", piece.strip("\n")), macros)
+                if piece.strip():
+                    cells.append(nbformat.v4.new_markdown_cell(piece))
             continue
         metadata: dict[str, Any] = {}
         kept = [t for t in tags if t not in {"remove-cell", "remove-input", "hide-cell", "hide-input", "hide-output"}]
@@ -318,9 +340,9 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
         cells.append(nbformat.v4.new_code_cell(cell.source, metadata=metadata))
         caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
         if caption:
-            state.figures += 1
+            number = state.next("Figure")
             text = expand_macros(_roles(caption, state), macros)
-            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {state.figures}.* {text}"))
+            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {number}.* {text}"))
 
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {
@@ -333,6 +355,17 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
     if leftovers:
         raise MystConversionError(f"unconverted MyST role in {page.stem}: {leftovers[0][:200]!r}")
     return notebook
+
+
+def _answer_cells(label: str) -> list[nbformat.NotebookNode]:
+    """The answer cell (a template that binds ``answer``) and the self-check of an exercise."""
+    return [
+        nbformat.v4.new_markdown_cell("*Your answer* (then run the check below it):"),
+        nbformat.v4.new_code_cell(EXERCISES[label].template.rstrip("\n"), metadata={"tags": ["answer"]}),
+        nbformat.v4.new_code_cell(
+            f'from mse_gradient.checks import check\n\ncheck("{label}", answer)', metadata={"tags": ["self-check"]}
+        ),
+    ]
 
 
 def _preamble(page: Path, index: BookIndex) -> str:

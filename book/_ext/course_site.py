@@ -65,7 +65,9 @@ def add_notebook_link(app: Sphinx, pagename: str, templatename: str, context: di
         '<p class="course-notebook-link"><a class="reference download" '
         f'href="{html.escape(href)}" download="{html.escape(notebook.name)}">'
         "Download this chapter as a student notebook (.ipynb)</a> "
-        "— runs in JupyterLab or Colab once the <code>mse_gradient</code> package is installed.</p>"
+        "— runs in JupyterLab or Colab once the <code>mse_gradient</code> package is installed. "
+        f'<a class="reference internal course-slides-link" href="{html.escape("../" * depth)}slides/{notebook.stem}.html">'
+        "Lecture slides</a> for this chapter (reveal.js, offline).</p>"
     )
     body, count = re.subn(r"</h1>", lambda match: match.group(0) + link, context["body"], count=1)
     if count:
@@ -193,5 +195,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("html-page-context", add_notebook_link)
     app.connect("build-finished", copy_notebooks)
+    app.setup_extension("course_slides")
     app.connect("config-inited", add_latex_macros)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
