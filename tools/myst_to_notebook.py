@@ -74,11 +74,35 @@ def load_macros(config_path: Path = ROOT / "_config.yml") -> dict[str, str]:
 def expand_macros(text: str, macros: dict[str, str]) -> str:
     r"""Replace ``\name`` by its body wherever ``name`` is a shared macro.
 
+    A macro used as the argument of a command without braces, as in
+    ``\hat\btheta``, expands inside braces (``\hat{\boldsymbol{\theta}}``):
+    the body has several tokens and the command takes only the first.
+
     >>> expand_macros(r"$\X\btheta$ and \Xi", {"X": r"\mathbf{X}", "btheta": r"\boldsymbol{\theta}"})
     '$\\mathbf{X}\\boldsymbol{\\theta}$ and \\Xi'
+    >>> expand_macros(r"$\hat\btheta$", {"btheta": r"\boldsymbol{\theta}"})
+    '$\\hat{\\boldsymbol{\\theta}}$'
     """
     if not macros:
         return text
+    names = "|".join(sorted((re.escape(k) for k in macros), key=len, reverse=True))
+    pattern = re.compile(rf"(\\[A-Za-z]+\s*)?\\({names})(?![A-Za-z])")
+
+    def replace(match: re.Match[str]) -> str:
+        command, body = match.group(1), macros[match.group(2)]
+        if command is None:
+            return body
+        if command.strip()[1:] in macros:  # two macros in a row: both expand on their own
+            return macros[command.strip()[1:]] + command[len(command.rstrip()) :] + body
+        return f"{command.rstrip()}{{{body}}}"
+
+    # A macro body may itself use macros: expand until nothing changes.
+    for _ in range(5):
+        new = pattern.sub(replace, text)
+        if new == text:
+            break
+        text = new
+    return text
     names = "|".join(sorted((re.escape(k) for k in macros), key=len, reverse=True))
     pattern = re.compile(rf"\\({names})(?![A-Za-z])")
     # A macro body may itself use macros: expand until nothing changes.

@@ -67,11 +67,40 @@ def add_notebook_link(app: Sphinx, pagename: str, templatename: str, context: di
         "Download this chapter as a student notebook (.ipynb)</a> "
         "— runs in JupyterLab or Colab once the <code>mse_gradient</code> package is installed. "
         f'<a class="reference internal course-slides-link" href="{html.escape("../" * depth)}slides/{notebook.stem}.html">'
-        "Lecture slides</a> for this chapter (reveal.js, offline).</p>"
+        "Lecture slides</a> for this chapter (reveal.js, offline)."
+        + "".join(
+            f' <a class="reference external course-launch-link" href="{html.escape(url)}">{html.escape(name)}</a>'
+            for name, url in launch_links(app.config.html_theme_options, notebook.name)
+        )
+        + "</p>"
     )
     body, count = re.subn(r"</h1>", lambda match: match.group(0) + link, context["body"], count=1)
     if count:
         context["body"] = body
+
+
+def launch_links(theme_options: dict, notebook_name: str) -> list[tuple[str, str]]:
+    """Binder and Colab links for a student notebook, when ``repository.url`` is a GitHub URL.
+
+    With no repository URL in ``_config.yml`` there is nothing to launch from,
+    so no button is made (rather than a broken one).
+
+    >>> launch_links({"repository_url": "https://github.com/o/r", "repository_branch": "main"}, "a.ipynb")[1]
+    ('Open in Colab', 'https://colab.research.google.com/github/o/r/blob/main/notebooks/a.ipynb')
+    >>> launch_links({"repository_url": ""}, "a.ipynb")
+    []
+    """
+    url = (theme_options or {}).get("repository_url") or ""
+    match = re.match(r"^https://github\.com/([^/]+)/([^/#?]+?)(?:\.git)?/?$", url)
+    if not match:
+        return []
+    owner, repo = match.groups()
+    branch = (theme_options or {}).get("repository_branch") or "main"
+    path = f"notebooks/{notebook_name}"
+    return [
+        ("Launch on Binder", f"https://mybinder.org/v2/gh/{owner}/{repo}/{branch}?labpath={path}"),
+        ("Open in Colab", f"https://colab.research.google.com/github/{owner}/{repo}/blob/{branch}/{path}"),
+    ]
 
 
 def copy_notebooks(app: Sphinx, exception: Exception | None) -> None:
@@ -180,6 +209,30 @@ class LatexBookStructure(SphinxPostTransform):
         root.extend(children)
 
 
+class LatexExerciseReferences(SphinxPostTransform):
+    """Print references to exercises with their number in the PDF.
+
+    sphinx-exercise writes each exercise's LaTeX anchor as ``exercise:<label>``
+    and its number as plain text, while Sphinx's LaTeX writer turns a
+    ``{ref}`` to it into ``\\ref{<doc>:<label>}``, an undefined reference
+    ("Exercise ??"). Here such references become a link to the anchor that
+    exists, with the number the site shows.
+    """
+
+    default_priority = 20  # after the references are resolved
+    formats = ("latex",)
+
+    def run(self, **kwargs: Any) -> None:
+        registry = getattr(self.env, "sphinx_exercise_registry", {})
+        for node in list(self.document.findall(addnodes.number_reference)):
+            target = node.get("refid") or node.get("refuri", "").rpartition("#")[2]
+            label = next((lab for lab in registry if target == lab or target.endswith(":" + lab)), None)
+            if label is None:
+                continue
+            text = texescape.escape(node.astext(), self.config.latex_engine)
+            node.replace_self(nodes.raw("", rf"\hyperref[exercise:{label}]{{{text}}}", format="latex"))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_node(
         pdf_edition_link,
@@ -191,6 +244,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     )
     app.add_role("pdf-edition", pdf_edition_role)
     app.add_post_transform(LatexBookStructure)
+    app.add_post_transform(LatexExerciseReferences)
     app.connect("build-finished", copy_pdf)
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("html-page-context", add_notebook_link)

@@ -544,7 +544,7 @@ CSS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
 .reveal h3 { font-size: 1.3em; margin-bottom: 0.5em; }
 .reveal .slides section { text-align: left; }
 .reveal .slides section.course-title, .reveal .slides section.course-title p { text-align: center; }
-.reveal .slide-number { left: 8px; right: auto; }
+.reveal .slide-number { left: 8px; right: auto; color: var(--r-main-color); background-color: var(--r-background-color); font-size: 14px; }
 .reveal .course-kind { font-size: 1.3em; margin-top: 0.8em; }
 .reveal .course-site, .reveal .course-keys { font-size: 0.7em; }
 .reveal .course-keys { margin-top: 2em; }
@@ -563,6 +563,7 @@ CSS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
 .reveal .course-figure { margin: 0; text-align: center; }
 .reveal .course-figure img { max-height: 15em; max-width: 100%; margin: 0.2em auto; background: #fff; }
 .reveal .course-figure figcaption { font-size: 0.6em; line-height: 1.3; text-align: left; }
+.reveal ol.course-exercises { list-style: none; margin-left: 0; }
 .reveal .course-exercises li { margin-bottom: 0.5em; }
 .reveal .course-links { font-size: 0.8em; }
 /* reveal.js's white theme links (#2a76dd) reach 4.4:1 on white; WCAG AA asks 4.5:1. */
