@@ -82,22 +82,32 @@ class PageReport:
         return out
 
 
+FAVICON = """
+() => { const link = document.querySelector('link[rel~="icon"]'); return link ? link.href : null; }
+"""
+
+
 def open_page(
     browser,
     base_url: str,
     path: str,
     *,
-    color_scheme: str = "light",
+    color_scheme: str | None = "light",
     after: Callable[[object, PageReport], None] | None = None,
 ) -> PageReport:
     """Load ``path`` in ``color_scheme`` mode, wait for MathJax, and collect every problem a reader would hit.
 
     The mode is chosen the way a reader does, through the theme's stored
-    preference; ``after(page, report)`` runs extra checks while the page is open.
+    preference; ``None`` is a first visit, with nothing stored, where the site's
+    default mode applies. ``after(page, report)`` runs extra checks while the
+    page is open.
     """
     origin = urlsplit(base_url).netloc
-    context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
-    context.add_init_script(f"localStorage.setItem('mode', '{color_scheme}'); localStorage.setItem('theme', '{color_scheme}');")
+    context = browser.new_context(color_scheme=color_scheme or "light", viewport={"width": 1280, "height": 900})
+    if color_scheme is not None:
+        context.add_init_script(
+            f"localStorage.setItem('mode', '{color_scheme}'); localStorage.setItem('theme', '{color_scheme}');"
+        )
     page = context.new_page()
     report = PageReport(url=f"{base_url}/{path}")
 
@@ -123,6 +133,13 @@ def open_page(
             report.console.append("MathJax did not load, but the page has math")
         report.images = page.evaluate(IMAGE_REPORT)
         report.theme = page.evaluate(THEME_REPORT)
+        # Headless Chromium never asks for a favicon, a reader's browser always does:
+        # without a declared icon it requests /favicon.ico, which the site does not have.
+        icon = page.evaluate(FAVICON)
+        if icon is None:
+            report.extra.append("no <link rel=icon>: browsers will request /favicon.ico (404)")
+        elif not page.request.get(icon).ok:
+            report.failed_requests.append(f"{icon} (the page's favicon)")
         if after is not None:
             after(page, report)
     finally:

@@ -31,6 +31,15 @@ def _axe(page, report):
 
 
 @pytest.mark.site
+@pytest.mark.parametrize("path", PAGES)
+def test_first_visit_is_clean(browser, site_url, path):
+    """Nothing stored yet: the site's default mode must be valid and applied."""
+    report = open_page(browser, site_url, path, color_scheme=None)
+    assert not report.problems(), f"{path} (first visit):\n  " + "\n  ".join(report.problems())
+    assert report.theme["theme"] in ("light", "dark"), f"{path}: no valid mode on a first visit: {report.theme}"
+
+
+@pytest.mark.site
 @pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("path", PAGES)
 def test_page_reads_cleanly(browser, site_url, path, mode):

@@ -103,6 +103,37 @@ def launch_links(theme_options: dict, notebook_name: str) -> list[tuple[str, str
     ]
 
 
+ROOT_REDIRECT = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<link rel="icon" href="{favicon}">
+<meta http-equiv="Refresh" content="0; url={target}">
+</head>
+<body><p><a href="{target}">{title}</a></p></body>
+</html>
+"""
+
+
+def write_root_redirect(app: Sphinx, exception: Exception | None) -> None:
+    """Replace the bare redirect that sphinx-external-toc writes as the site's index.html.
+
+    Its one ``<meta>`` line has no language, title or icon, so a browser asks
+    for /favicon.ico (a 404) while it follows the redirect.
+    """
+    index = Path(app.outdir) / "index.html"
+    if exception is not None or app.builder.format != "html" or not index.exists():
+        return
+    match = re.search(r'url=([^"\s]+)', index.read_text())
+    if not match:
+        return
+    favicon = f"_static/{Path(app.config.html_favicon).name}" if app.config.html_favicon else ""
+    index.write_text(
+        ROOT_REDIRECT.format(title=html.escape(app.config.html_title or app.config.project), favicon=favicon, target=html.escape(match.group(1)))
+    )
+
+
 def copy_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """Copy notebooks/*.ipynb into the built HTML site."""
     if exception is not None or app.builder.format != "html":
@@ -249,6 +280,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("html-page-context", add_notebook_link)
     app.connect("build-finished", copy_notebooks)
+    app.connect("build-finished", write_root_redirect, priority=900)
     app.setup_extension("course_slides")
     app.connect("config-inited", add_latex_macros)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}
