@@ -135,11 +135,9 @@ def open_page(
         report.theme = page.evaluate(THEME_REPORT)
         # Headless Chromium never asks for a favicon, a reader's browser always does:
         # without a declared icon it requests /favicon.ico, which the site does not have.
-        icon = page.evaluate(FAVICON)
-        if icon is None:
-            report.extra.append("no <link rel=icon>: browsers will request /favicon.ico (404)")
-        elif not page.request.get(icon).ok:
-            report.failed_requests.append(f"{icon} (the page's favicon)")
+        icon = page.evaluate(FAVICON) or f"{base_url}/favicon.ico"  # what a browser asks for
+        if not page.request.get(icon).ok:
+            report.failed_requests.append(f"{icon} (the page's icon; browsers request it)")
         if after is not None:
             after(page, report)
     finally:

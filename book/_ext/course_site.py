@@ -108,7 +108,6 @@ ROOT_REDIRECT = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>{title}</title>
-<link rel="icon" href="{favicon}">
 <meta http-equiv="Refresh" content="0; url={target}">
 </head>
 <body><p><a href="{target}">{title}</a></p></body>
@@ -117,10 +116,12 @@ ROOT_REDIRECT = """<!DOCTYPE html>
 
 
 def write_root_redirect(app: Sphinx, exception: Exception | None) -> None:
-    """Replace the bare redirect that sphinx-external-toc writes as the site's index.html.
+    """Replace the bare redirect that sphinx-external-toc writes as the site's index.html,
+    and put the site's icon at /favicon.ico.
 
-    Its one ``<meta>`` line has no language, title or icon, so a browser asks
-    for /favicon.ico (a 404) while it follows the redirect.
+    The redirect's one ``<meta>`` line has no language or title. It declares
+    no icon either (the fetch would be cut short by the redirect), so a
+    browser asks for /favicon.ico, which therefore has to exist.
     """
     index = Path(app.outdir) / "index.html"
     if exception is not None or app.builder.format != "html" or not index.exists():
@@ -128,10 +129,13 @@ def write_root_redirect(app: Sphinx, exception: Exception | None) -> None:
     match = re.search(r'url=([^"\s]+)', index.read_text())
     if not match:
         return
-    favicon = f"_static/{Path(app.config.html_favicon).name}" if app.config.html_favicon else ""
-    index.write_text(
-        ROOT_REDIRECT.format(title=html.escape(app.config.html_title or app.config.project), favicon=favicon, target=html.escape(match.group(1)))
-    )
+    title = html.escape(app.config.html_title or app.config.project)
+    index.write_text(ROOT_REDIRECT.format(title=title, target=html.escape(match.group(1))))
+    if app.config.html_favicon:
+        from PIL import Image  # Pillow comes with matplotlib
+
+        with Image.open(Path(app.confdir) / app.config.html_favicon) as icon:
+            icon.save(Path(app.outdir) / "favicon.ico", sizes=[(32, 32), (64, 64)])
 
 
 def copy_notebooks(app: Sphinx, exception: Exception | None) -> None:
