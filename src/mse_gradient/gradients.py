@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -64,19 +65,22 @@ def gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike) -> NDArray[np.float
     if not _conforming_float64(theta, X_b, y):
         # Lists, integers, wrong shapes, …: the full check converts or names the problem.
         theta, X_b, y = check_problem(theta, X_b, y, finite_X=False)
+    theta_vec = theta if theta.ndim == 1 else theta.reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below, with shapes
-        grad, _ = _gradient_kernel(theta.reshape(-1), X_b, y.reshape(-1))
+        grad = _gradient_kernel(theta_vec, X_b, y if y.ndim == 1 else y.reshape(-1))
+        total = grad.dot(grad)  # finite iff every entry is (or it overflowed: tested below)
     # Any NaN/inf in theta, X_b or y makes some gradient entry non-finite
     # (NaN * 0 is NaN, inf * 0 is NaN), so one test of n+1 numbers guards the
-    # happy path; only on failure do we scan the inputs to say which is bad.
-    if not np.isfinite(grad).all():
+    # happy path (Σ g² is cheaper than an elementwise test; if it overflows,
+    # the entries are tested one by one); only on failure are the inputs scanned.
+    if not math.isfinite(total) and not np.isfinite(grad).all():
         check_finite(theta, "theta")
         check_finite(y, "y")
         check_finite(X_b, "X_b")
         raise ValueError(
             f"the gradient is not finite (overflow) for X_b of shape {X_b.shape}; rescale the features or theta"
         )
-    return grad.reshape(theta.shape)
+    return grad if theta.ndim == 1 else grad.reshape(theta.shape)
 
 
 def _conforming_float64(theta: object, X_b: object, y: object) -> bool:
@@ -91,14 +95,14 @@ def _conforming_float64(theta: object, X_b: object, y: object) -> bool:
 
 def _gradient_kernel(
     theta: NDArray[np.float64], X_b: NDArray[np.float64], y: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """(2/m) X_bᵀ(X_b θ − y) and the residual X_b θ − y, for validated 1-D inputs.
+) -> NDArray[np.float64]:
+    """(2/m) X_bᵀ(X_b θ − y) for validated 1-D inputs.
 
     The one place the vectorized formula is written; :func:`gradient` and the
-    solvers call it.
+    solvers call it. The scalar multiplies the (n+1)-vector after both
+    products, never the m × (n+1) matrix.
     """
-    residual = X_b @ theta - y
-    return (2.0 / X_b.shape[0]) * (X_b.T @ residual), residual
+    return (2.0 / X_b.shape[0]) * (X_b.T @ (X_b @ theta - y))
 
 
 def gradient_by_samples(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike) -> NDArray[np.float64]:

@@ -146,7 +146,7 @@ def batch_gradient_descent(
     diverged = False
     with np.errstate(over="ignore", invalid="ignore"):
         for epoch in range(1, n_epochs + 1):
-            theta = theta - eta * _gradient_kernel(theta, X_b, y_vec)[0]
+            theta = theta - eta * _gradient_kernel(theta, X_b, y_vec)
             cost = _mse(theta, X_b, y_vec)
             if not np.isfinite(cost):
                 diverged = True
