@@ -23,6 +23,8 @@ __all__ = [
     "check_vector",
     "check_problem",
     "check_positive_int",
+    "check_real",
+    "check_parameter_index",
 ]
 
 _NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, float
@@ -125,3 +127,27 @@ def check_positive_int(value: object, name: str, *, allow_zero: bool = False) ->
         bound = "non-negative" if allow_zero else "positive"
         raise ValueError(f"{name} must be {bound}; got {value}")
     return value
+
+
+def check_real(value: object, name: str, *, allow_zero: bool = False, what: str = "") -> float:
+    """Return ``value`` as a float, refusing bools, non-numbers, NaN/inf and values ≤ 0 (or < 0).
+
+    ``what`` names the quantity in the message, e.g. "the learning rate".
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    value = float(value)
+    label = f"{name} ({what})" if what else name
+    if not np.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+        bound = "non-negative" if allow_zero else "positive"
+        raise ValueError(f"{label} must be {bound} and finite; got {value}")
+    return value
+
+
+def check_parameter_index(j: object, n_plus_1: int) -> int:
+    """Return ``j`` as an index 0 ≤ j ≤ n of θ = (θ₀, …, θₙ)."""
+    if isinstance(j, bool) or not isinstance(j, (numbers.Integral, np.integer)):
+        raise TypeError(f"j must be an integer index of theta; got {type(j).__name__} {j!r}")
+    if not 0 <= j < n_plus_1:
+        raise ValueError(f"j = {j} is out of range: theta has n+1 = {n_plus_1} components, so 0 <= j <= {n_plus_1 - 1}")
+    return int(j)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_numeric_array, check_design_matrix, check_finite, check_problem
+from ._validation import as_numeric_array, check_design_matrix, check_finite, check_problem, check_real
 
 __all__ = ["hessian", "hessian_eigenvalues", "max_stable_eta", "step_factors", "cost_surface"]
 
@@ -145,11 +145,8 @@ def step_factors(X_b: ArrayLike, eta: float) -> NDArray[np.float64]:
     >>> print(step_factors(X_b, 0.25).round(6))
     [0.809017 0.309017]
     """
-    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.integer, np.floating)):
-        raise TypeError(f"eta must be a real number; got {type(eta).__name__} {eta!r}")
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (the learning rate) must be positive and finite; got {eta}")
-    return np.abs(1.0 - float(eta) * hessian_eigenvalues(X_b))
+    eta = check_real(eta, "eta", what="the learning rate")
+    return np.abs(1.0 - eta * hessian_eigenvalues(X_b))
 
 
 def cost_surface(

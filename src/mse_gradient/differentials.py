@@ -25,7 +25,14 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_numeric_array, check_design_matrix, check_finite, check_problem, check_vector
+from ._validation import (
+    as_numeric_array,
+    check_design_matrix,
+    check_finite,
+    check_problem,
+    check_real,
+    check_vector,
+)
 from .gradients import gradient
 from .model import mse
 
@@ -214,15 +221,6 @@ def loglog_slope(x: ArrayLike, y: ArrayLike) -> float:
     return float(slope)
 
 
-def _check_alpha(alpha: object) -> float:
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
-        raise TypeError(f"alpha must be a real number; got {type(alpha).__name__}")
-    alpha = float(alpha)
-    if not (np.isfinite(alpha) and alpha >= 0):
-        raise ValueError(f"alpha must be non-negative and finite; got {alpha}")
-    return alpha
-
-
 def ridge_mse(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, alpha: float) -> float:
     """Ridge cost J_α(θ) = MSE(θ) + α (θ₁² + … + θₙ²).
 
@@ -247,7 +245,7 @@ def ridge_mse(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, alpha: float) -> f
     >>> ridge_mse([5.0, 1.0], X_b, [1.0, 1.0], alpha=0.5)  # MSE 20.5, penalty 0.5
     21.0
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_real(alpha, "alpha", allow_zero=True)
     theta, X_b, y = check_problem(theta, X_b, y)
     weights = theta.reshape(-1)[1:]
     return mse(theta, X_b, y) + alpha * float(weights @ weights)
@@ -275,7 +273,7 @@ def ridge_gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, alpha: float)
     >>> ridge_gradient([1.0, 2.0], X_b, [1.0, 3.0, 5.0], alpha=0.5)  # exact fit
     array([0., 2.])
     """
-    alpha = _check_alpha(alpha)
+    alpha = check_real(alpha, "alpha", allow_zero=True)
     theta, X_b, y = check_problem(theta, X_b, y)
     penalized = theta.reshape(-1).copy()
     penalized[0] = 0.0

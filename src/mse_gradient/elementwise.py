@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_numeric_array, check_design_matrix, check_finite, check_problem
+from ._validation import as_numeric_array, check_design_matrix, check_finite, check_parameter_index, check_problem
 from .symbolic import SymbolicProblem, closed_form_gradient, is_zero, symbolic_gradient
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,14 +114,6 @@ def _check_problem_object(problem: object) -> SymbolicProblem:
     return problem
 
 
-def _check_j(j: object, n: int) -> int:
-    if isinstance(j, bool) or not isinstance(j, (int, np.integer)):
-        raise TypeError(f"j must be an integer index of theta; got {type(j).__name__} {j!r}")
-    if not 0 <= j <= n:
-        raise ValueError(f"j = {j} is out of range: theta has n+1 = {n + 1} components, so 0 <= j <= {n}")
-    return int(j)
-
-
 def elementwise_steps(problem: SymbolicProblem, j: int) -> tuple[Step, ...]:
     """The start and the eleven steps of the element-wise proof of ∂MSE/∂θⱼ.
 
@@ -164,7 +156,7 @@ def elementwise_steps(problem: SymbolicProblem, j: int) -> tuple[Step, ...]:
 
     problem = _check_problem_object(problem)
     m, n = problem.m, problem.n
-    j = _check_j(j, n)
+    j = check_parameter_index(j, n + 1)
     theta, X, y = problem.theta, problem.X, problem.y
     t_j = theta[j, 0]
     inv_m = sympy.Rational(1, m)

@@ -17,7 +17,7 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import as_numeric_array, check_finite, check_problem
+from ._validation import as_numeric_array, check_finite, check_parameter_index, check_problem, check_real
 
 __all__ = [
     "gradient",
@@ -151,7 +151,7 @@ def partial_derivative(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, j: int) -
     -6.0
     """
     theta, X_b, y = check_problem(theta, X_b, y)
-    j = _check_index(j, X_b.shape[1])
+    j = check_parameter_index(j, X_b.shape[1])
     return _partial(theta.reshape(-1), X_b, y.reshape(-1), j)
 
 
@@ -177,14 +177,6 @@ def _partial(theta: NDArray[np.float64], X_b: NDArray[np.float64], y: NDArray[np
     for i in range(m):
         total += (float(theta @ X_b[i]) - y[i]) * X_b[i, j]
     return float(2.0 / m * total)
-
-
-def _check_index(j: object, n_plus_1: int) -> int:
-    if isinstance(j, bool) or not isinstance(j, (int, np.integer)):
-        raise TypeError(f"j must be an integer index of theta; got {type(j).__name__} {j!r}")
-    if not 0 <= j < n_plus_1:
-        raise ValueError(f"j = {j} is out of range: theta has n+1 = {n_plus_1} components, so 0 <= j <= {n_plus_1 - 1}")
-    return int(j)
 
 
 def numerical_gradient(
@@ -221,10 +213,7 @@ def numerical_gradient(
     if not (theta.ndim == 1 or (theta.ndim == 2 and theta.shape[1] == 1)) or theta.size == 0:
         raise ValueError(f"theta must be a non-empty 1-D or column vector; got shape {theta.shape}")
     check_finite(theta, "theta")
-    if isinstance(h, bool) or not isinstance(h, (int, float, np.floating, np.integer)):
-        raise TypeError(f"h must be a real number; got {type(h).__name__}")
-    if not (np.isfinite(h) and h > 0):
-        raise ValueError(f"h must be positive and finite; got {h}")
+    h = check_real(h, "h")
     flat = theta.reshape(-1)
     grad = np.empty_like(flat)
     for j in range(flat.size):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validation import check_positive_int, check_problem, check_vector
+from ._validation import check_positive_int, check_problem, check_real, check_vector
 from .gradients import _gradient_kernel
 from .model import _mse
 
@@ -124,10 +124,7 @@ def batch_gradient_descent(
     ((1001, 2), (1001,))
     """
     _, X_b, y = check_problem(None, X_b, y)
-    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.integer, np.floating)):
-        raise TypeError(f"eta must be a real number; got {type(eta).__name__} {eta!r}")
-    if not (np.isfinite(eta) and eta > 0):
-        raise ValueError(f"eta (the learning rate) must be positive and finite; got {eta}")
+    eta = check_real(eta, "eta", what="the learning rate")
     n_epochs = check_positive_int(n_epochs, "n_epochs", allow_zero=True)
     n_plus_1 = X_b.shape[1]
     if theta0 is None:
