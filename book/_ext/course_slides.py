@@ -38,7 +38,7 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import nbformat
 from markdown_it import MarkdownIt
@@ -85,14 +85,20 @@ def _math_html(content: str, display: bool) -> str:
     return f'<span class="math">\\({text}\\)</span>'
 
 
-def markdown() -> MarkdownIt:
-    """CommonMark + pipe tables + dollar math, math written for MathJax, raw HTML escaped."""
+def _markdown(render_math: Callable[[str, bool], str]) -> MarkdownIt:
+    """CommonMark + pipe tables + dollar math, math rendered by ``render_math``, raw HTML escaped."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     dollarmath_plugin(md, allow_labels=False, double_inline=True)
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, False))
-    md.add_render_rule("math_inline_double", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, True))
-    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _math_html(tokens[idx].content, True))
+    for rule, display in (("math_inline", False), ("math_inline_double", True), ("math_block", True)):
+        md.add_render_rule(
+            rule, lambda self, tokens, idx, options, env, d=display: render_math(tokens[idx].content, d)
+        )
     return md
+
+
+def markdown() -> MarkdownIt:
+    """Markdown for the slides: math written for MathJax."""
+    return _markdown(_math_html)
 
 
 def _tex_source(content: str, display: bool) -> str:
@@ -102,12 +108,8 @@ def _tex_source(content: str, display: bool) -> str:
 
 
 def notes_markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False}).enable("table")
-    dollarmath_plugin(md, allow_labels=False, double_inline=True)
-    md.add_render_rule("math_inline", lambda self, tokens, idx, options, env: _tex_source(tokens[idx].content, False))
-    md.add_render_rule("math_inline_double", lambda self, tokens, idx, options, env: _tex_source(tokens[idx].content, True))
-    md.add_render_rule("math_block", lambda self, tokens, idx, options, env: _tex_source(tokens[idx].content, True))
-    return md
+    """Markdown for the speaker notes: math as TeX source."""
+    return _markdown(_tex_source)
 
 
 def _link_notebooks(text: str) -> str:
