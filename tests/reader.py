@@ -87,6 +87,19 @@ FAVICON = """
 """
 
 
+def _evaluate(page, script: str):
+    """``page.evaluate``, retried once when a redirect (the root index.html) replaced the document meanwhile."""
+    from playwright.sync_api import Error
+
+    try:
+        return page.evaluate(script)
+    except Error as error:
+        if "context was destroyed" not in str(error) and "navigation" not in str(error).lower():
+            raise
+        page.wait_for_load_state("networkidle")
+        return page.evaluate(script)
+
+
 def open_page(
     browser,
     base_url: str,
@@ -127,15 +140,15 @@ def open_page(
     try:
         page.goto(report.url, wait_until="load")
         page.wait_for_load_state("networkidle")
-        has_mathjax = page.evaluate(MATHJAX_READY)
-        report.math = page.evaluate(MATH_REPORT)
+        has_mathjax = _evaluate(page, MATHJAX_READY)
+        report.math = _evaluate(page, MATH_REPORT)
         if report.math["count"] and not has_mathjax:
             report.console.append("MathJax did not load, but the page has math")
-        report.images = page.evaluate(IMAGE_REPORT)
-        report.theme = page.evaluate(THEME_REPORT)
+        report.images = _evaluate(page, IMAGE_REPORT)
+        report.theme = _evaluate(page, THEME_REPORT)
         # Headless Chromium never asks for a favicon, a reader's browser always does:
         # without a declared icon it requests /favicon.ico, which the site does not have.
-        icon = page.evaluate(FAVICON) or f"{base_url}/favicon.ico"  # what a browser asks for
+        icon = _evaluate(page, FAVICON) or f"{base_url}/favicon.ico"  # what a browser asks for
         if not page.request.get(icon).ok:
             report.failed_requests.append(f"{icon} (the page's icon; browsers request it)")
         if after is not None:
