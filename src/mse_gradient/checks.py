@@ -26,9 +26,8 @@ import numpy as np
 
 from .curvature import max_stable_eta
 from .data import add_bias, make_linear_data
-from .differentials import ridge_gradient
+from .differentials import ridge_gradient, second_order_coefficient
 from .gradients import gradient
-from .model import mse
 
 __all__ = ["Exercise", "EXERCISES", "check", "is_correct", "feedback"]
 
@@ -93,9 +92,8 @@ def _judge_directional(answer: Any) -> tuple[bool, str]:
         if not (isinstance(result, tuple) and len(result) == 2):
             return False, "return a pair (slope, curvature): two numbers"
         slope, curvature = result
-        m = X_b.shape[0]
         want_slope = float(gradient(theta, X_b, y) @ v)
-        want_curv = 2 * float((X_b @ v) @ (X_b @ v)) / m
+        want_curv = 2 * second_order_coefficient(X_b, v)
         if not _close(slope, want_slope):
             return False, f"the slope g'(0) should be grad MSE(theta)^T v = {want_slope:.6f}; you returned {slope}"
         if _close(curvature, want_curv / 2):
@@ -111,8 +109,7 @@ def _judge_minimum(answer: Any) -> tuple[bool, str]:
         result, error = _call(answer, theta, theta_prime, X_b, y)
         if error:
             return False, error
-        d = X_b @ (theta_prime - theta)
-        want = float(d @ d) / X_b.shape[0]
+        want = second_order_coefficient(X_b, theta_prime - theta)
         if not _close(result, want):
             return False, (
                 f"the gap MSE(theta') - MSE(theta) - grad^T (theta' - theta) should be ||X (theta' - theta)||^2 / m "
