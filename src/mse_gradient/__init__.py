@@ -28,6 +28,7 @@ from .gradients import (
 )
 from .model import mse, predict
 from .solvers import DescentResult, batch_gradient_descent, normal_equation
+from .verify import check_close, check_differs, check_raises, check_that
 from .symbolic import SymbolicProblem, closed_form_gradient, is_zero, symbolic_gradient, symbolic_problem
 
 __all__ = [
@@ -60,6 +61,10 @@ __all__ = [
     "max_stable_eta",
     "step_factors",
     "cost_surface",
+    "check_close",
+    "check_that",
+    "check_differs",
+    "check_raises",
 ]
 
 __version__ = "0.1.0"
