@@ -180,3 +180,16 @@ def test_landing_page_links_the_pdf(pdf):
         target = (landing.parent / unquote(href)).resolve()
         assert target.exists(), f"{landing.name} links {href}, but {target} is not in the site: run `./run pdf`"
         assert target.read_bytes() == pdf.read_bytes(), f"{target} is not the PDF just built: run `./run pdf`"
+
+
+def test_pdf_carries_its_document_information(pdf):
+    """Title, author, subject and keywords in the PDF's metadata (what a PDF reader and a library catalogue show)."""
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert fields.get("Title", "").strip() == config["title"], info
+    assert fields.get("Author", "").strip() == config["author"], info
+    assert "gradient" in fields.get("Subject", ""), info
+    assert "linear regression" in fields.get("Keywords", ""), info

@@ -164,8 +164,33 @@ def latex_macros(config: Config) -> str:
 def add_latex_macros(app: Sphinx, config: Config) -> None:
     elements = dict(config.latex_elements or {})
     preamble = elements.get("preamble", "")
-    elements["preamble"] = preamble + "\n% Macros shared with the site (from _config.yml)\n" + latex_macros(config) + "\n"
+    elements["preamble"] = (
+        preamble
+        + "\n% Macros shared with the site (from _config.yml)\n"
+        + latex_macros(config)
+        + "\n"
+        + pdf_metadata(config)
+    )
     config.latex_elements = elements
+
+
+PDF_SUBJECT = "The gradient of the mean squared error of linear regression, derived twice and checked by computation"
+PDF_KEYWORDS = "gradient, mean squared error, linear regression, matrix calculus, gradient descent, Hands-On Machine Learning"
+
+
+def pdf_metadata(config: Config) -> str:
+    """hyperref's document information: title and author from _config.yml, subject and keywords."""
+
+    def tex(text: str) -> str:
+        return texescape.escape(str(text))
+
+    return (
+        "% Document information of the PDF (pdfinfo shows it)\n"
+        "\\AtBeginDocument{\\hypersetup{"
+        f"pdftitle={{{tex(config.html_title or config.project)}}}, pdfauthor={{{tex(config.author)}}}, "
+        f"pdfsubject={{{tex(PDF_SUBJECT)}}}, pdfkeywords={{{tex(PDF_KEYWORDS)}}}"
+        "}}\n"
+    )
 
 
 class pdf_edition_link(nodes.inline):
@@ -268,7 +293,21 @@ class LatexExerciseReferences(SphinxPostTransform):
             node.replace_self(nodes.raw("", rf"\hyperref[exercise:{label}]{{{text}}}", format="latex"))
 
 
+def one_search_box(app: Sphinx, config: Config) -> None:
+    """Keep the theme's header empty, as sphinx-book-theme intends.
+
+    sphinx-book-theme 1.3 sets ``navbar_persistent`` to nothing in its
+    theme.conf, but pydata-sphinx-theme 0.17 (which it pins) fills the option
+    with a search button whenever the *user's* ``html_theme_options`` lack
+    it, ignoring the inheriting theme's default. Every page then showed a top
+    bar holding a second search box next to the sidebar's. Stating the
+    book theme's own default here restores one search box per page.
+    """
+    config.html_theme_options.setdefault("navbar_persistent", [])
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("config-inited", one_search_box)
     app.add_node(
         pdf_edition_link,
         html=(visit_pdf_edition_html, depart_pdf_edition_html),
