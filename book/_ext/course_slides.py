@@ -526,9 +526,11 @@ TEMPLATE = """<!DOCTYPE html>
 <script defer src="../_static/mathjax/tex-chtml.js"></script>
 </head>
 <body>
-<main class="reveal">
+<main class="course-deck">
+<div class="reveal">
 <div class="slides">
 {slides}
+</div>
 </div>
 </main>
 <script src="{assets}/dist/reveal.js"></script>
@@ -546,6 +548,8 @@ CSS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
 .reveal h3 { font-size: 1.3em; margin-bottom: 0.5em; }
 .reveal .slides section { text-align: left; }
 .reveal .slides section.course-title, .reveal .slides section.course-title p { text-align: center; }
+/* reveal.js gives .reveal role="application", which <main> may not take: the deck sits inside <main>. */
+main.course-deck { height: 100%; }
 .reveal .slide-number { left: 8px; right: auto; color: var(--r-main-color); background-color: var(--r-background-color); font-size: 14px; }
 .reveal .course-kind { font-size: 1.3em; margin-top: 0.8em; }
 .reveal .course-site, .reveal .course-keys { font-size: 0.7em; }
