@@ -2,7 +2,7 @@
 
 Every page, in light and in dark mode: no console error or warning, no failed
 request, no request outside the local server, all math rendered by MathJax,
-every image loaded with alt text, the mode actually applied, and no serious or
+every image loaded with alt text, the mode actually applied, and no
 accessibility violation of any impact by axe-core (run offline inside the page).
 """
 
