@@ -128,3 +128,50 @@ def test_shape_errors_name_the_shapes(problem):
         second_order_coefficient(X_b, np.ones((4, 2)))
     with pytest.raises(TypeError, match="t must contain numbers"):
         taylor_remainder(theta, X_b, y, v, ["a"])
+
+
+def test_ridge_normal_equation_zeroes_the_ridge_gradient(problem):
+    _, X_b, y, _ = problem
+    for alpha in (0.0, 0.05, 3.0):
+        theta_hat = mg.ridge_normal_equation(X_b, y, alpha)
+        assert np.allclose(ridge_gradient(theta_hat, X_b, y, alpha), 0, rtol=0, atol=1e-12)
+    assert np.allclose(mg.ridge_normal_equation(X_b, y, 0.0), mg.normal_equation(X_b, y), rtol=0, atol=1e-12)
+    assert mg.ridge_normal_equation(X_b, y[:, None], 0.1).shape == (X_b.shape[1], 1)
+
+
+def test_ridge_alpha_maps_to_scikit_learn_by_m(problem):
+    """MSE + α Σθⱼ² (this module) has the minimizer of ‖y − b − Xw‖² + (mα)‖w‖² (Scikit-Learn's Ridge)."""
+    _, X_b, y, _ = problem
+    m = X_b.shape[0]
+    alpha = 0.3
+    ours = mg.ridge_normal_equation(X_b, y, alpha)
+    assert np.allclose(ours, mg.ridge_by_centering(X_b[:, 1:], y, m * alpha), rtol=0, atol=1e-10)
+    assert not np.allclose(ours, mg.ridge_by_centering(X_b[:, 1:], y, alpha), rtol=0, atol=1e-6)
+
+
+def test_ridge_by_centering_minimizes_the_sum_objective(problem):
+    _, X_b, y, _ = problem
+    alpha = 2.0
+    theta = mg.ridge_by_centering(X_b[:, 1:], y, alpha)
+
+    def objective(t):
+        return float(np.sum((y - X_b @ t) ** 2) + alpha * np.sum(t[1:] ** 2))
+
+    assert np.allclose(mg.numerical_gradient(objective, theta), 0, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda: mg.ridge_normal_equation(np.ones((3, 2)), np.ones(3), 0.0), ValueError, "singular"),
+        (lambda: mg.ridge_normal_equation(np.ones((3, 2)), np.ones(4), 0.5), ValueError, "y has length 4"),
+        (lambda: mg.ridge_normal_equation(np.ones((3, 2)), np.ones(3), -1.0), ValueError, "alpha"),
+        (lambda: mg.ridge_by_centering(np.ones((3, 1)), np.ones(3), 0.0), ValueError, "singular"),
+        (lambda: mg.ridge_by_centering(np.ones(3), np.ones(3), 1.0), ValueError, r"shape \(3,\)"),
+        (lambda: mg.ridge_by_centering(np.ones((3, 1)), np.ones(2), 1.0), ValueError, "y has length 2"),
+        (lambda: mg.ridge_by_centering([[np.nan]], [1.0], 1.0), ValueError, "X"),
+    ],
+)
+def test_ridge_solvers_refuse_bad_input(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -16,6 +16,16 @@ chapter can check each step of the proof on numbers:
 * :func:`loglog_slope` — the fitted slope of a log–log plot.
 * :func:`ridge_mse` / :func:`ridge_gradient` — the ridge-regularized cost
   MSE(θ) + α Σⱼ₌₁ⁿ θⱼ² and its gradient (the bias θ₀ is not penalized).
+* :func:`ridge_normal_equation` — the minimizer of that cost.
+* :func:`ridge_by_centering` — the minimizer of Scikit-Learn's ``Ridge``
+  objective ‖y − b − Xw‖² + α‖w‖², computed by centering the data.
+
+The ridge penalty is scaled differently in different places; with the same
+data (m instances), the minimizers agree when
+
+    α (this module) = α (Hands-On ML, 3rd ed., Eq. 4-8) / m
+                    = α (Scikit-Learn ``Ridge``) / m
+                    = α (Hands-On ML, 2nd ed., Eq. 4-8) / 2.
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ __all__ = [
     "loglog_slope",
     "ridge_mse",
     "ridge_gradient",
+    "ridge_normal_equation",
+    "ridge_by_centering",
 ]
 
 
@@ -279,3 +291,106 @@ def ridge_gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, alpha: float)
     penalized[0] = 0.0
     grad = gradient(theta, X_b, y).reshape(-1) + 2.0 * alpha * penalized
     return grad.reshape(theta.shape)
+
+
+def ridge_normal_equation(X_b: ArrayLike, y: ArrayLike, alpha: float) -> NDArray[np.float64]:
+    """Minimizer of :func:`ridge_mse`: solve (XᵀX + mα A) θ = Xᵀy.
+
+    Setting :func:`ridge_gradient` to zero gives (2/m) Xᵀ(Xθ − y) + 2α Aθ = 0,
+    with A = diag(0, 1, …, 1) (the bias is not penalized), that is
+    (XᵀX + mα A) θ = Xᵀy. This is the closed form of Hands-On ML (3rd ed.,
+    Equation 4-9), whose α is m times the α of this module.
+
+    Parameters
+    ----------
+    X_b : array_like, shape (m, n+1)
+        With the bias column x₀ = 1 first.
+    y : array_like, shape (m,) or (m, 1)
+    alpha : float
+        Regularization strength of :func:`ridge_mse`, α ≥ 0.
+
+    Returns
+    -------
+    theta : ndarray, shape (n+1,) or (n+1, 1)
+        1-D when ``y`` is 1-D, a column when ``y`` is a column.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad input, and when XᵀX + mα A is singular (for α = 0: when X_b
+        does not have full column rank), so that the minimizer is not unique.
+
+    Examples
+    --------
+    >>> X_b = [[1.0, -1.0], [1.0, 0.0], [1.0, 1.0]]
+    >>> ridge_normal_equation(X_b, [0.0, 1.0, 2.0], alpha=0.0)  # the exact fit
+    array([1., 1.])
+    >>> ridge_normal_equation(X_b, [0.0, 1.0, 2.0], alpha=1 / 3)  # slope 2 / (2 + 1)
+    array([1.        , 0.66666667])
+    """
+    alpha = check_real(alpha, "alpha", allow_zero=True)
+    _, X_b, y = check_problem(None, X_b, y)
+    m, n_plus_1 = X_b.shape
+    A = np.eye(n_plus_1)
+    A[0, 0] = 0.0
+    lhs = X_b.T @ X_b + m * alpha * A
+    if np.linalg.matrix_rank(lhs) < n_plus_1:
+        raise ValueError(
+            f"XᵀX + mαA of shape {lhs.shape} (X_b {X_b.shape}, alpha={alpha}) is singular: "
+            "the minimizer is not unique"
+        )
+    theta = np.linalg.solve(lhs, X_b.T @ y.reshape(-1))
+    return theta.reshape((-1, 1) if y.ndim == 2 else (-1,))
+
+
+def ridge_by_centering(X: ArrayLike, y: ArrayLike, alpha: float) -> NDArray[np.float64]:
+    """Minimize ‖y − b − Xw‖² + α‖w‖², the objective of Scikit-Learn's ``Ridge``.
+
+    This is what ``sklearn.linear_model.Ridge(alpha)`` minimizes with its
+    default ``fit_intercept=True``: the sum (not the mean) of the squared
+    errors plus α‖w‖², with the intercept b not penalized. It is solved by a
+    route that uses neither the bias column nor m: for a fixed w the best b is
+    ȳ − x̄ᵀw, so w solves the centered system (X_cᵀX_c + α I) w = X_cᵀ y_c,
+    where X_c and y_c are X and y minus their column means.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        The features **without** the bias column, as Scikit-Learn takes them.
+    y : array_like, shape (m,) or (m, 1)
+    alpha : float
+        Scikit-Learn's ``alpha``, α ≥ 0.
+
+    Returns
+    -------
+    theta : ndarray, shape (n+1,)
+        (b, w₁, …, wₙ): the intercept first, as θ₀ in the book's notation.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad input, and when X_cᵀX_c + α I is singular.
+
+    Examples
+    --------
+    >>> ridge_by_centering([[-1.0], [0.0], [1.0]], [0.0, 1.0, 2.0], alpha=1.0)
+    array([1.        , 0.66666667])
+    """
+    alpha = check_real(alpha, "alpha", allow_zero=True)
+    X = as_numeric_array(X, "X")
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must be 2-D of shape (m, n) with m, n >= 1, the features without the bias column; got shape {X.shape}")
+    check_finite(X, "X")
+    m, n = X.shape
+    y = check_vector(y, "y", m, f"m (the number of rows of X, shape {X.shape})")
+    y = y.reshape(-1)
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    X_c, y_c = X - x_mean, y - y_mean
+    lhs = X_c.T @ X_c + alpha * np.eye(n)
+    if np.linalg.matrix_rank(lhs) < n:
+        raise ValueError(
+            f"X_cᵀX_c + αI of shape {lhs.shape} (X {X.shape}, alpha={alpha}) is singular: "
+            "the minimizer is not unique"
+        )
+    w = np.linalg.solve(lhs, X_c.T @ y_c)
+    return np.r_[y_mean - x_mean @ w, w]
