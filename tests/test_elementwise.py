@@ -65,6 +65,40 @@ def test_a_wrong_step_is_detected() -> None:
     assert not mg.is_zero(wrong - step.target)
 
 
+def test_no_rewrite_compares_an_expression_with_itself() -> None:
+    """Steps 0, 6, 10 and 11 compare a matrix product with a sum written out by hand."""
+    problem = mg.symbolic_problem(m=3, n=2)
+    for j in range(3):
+        steps = elementwise_steps(problem, j)
+        for k in (0, 6, 10, 11):
+            assert steps[k].before != steps[k].after, (j, k)
+        if j >= 1:  # for j = 0, x_0 = 1 makes the two sides of steps 8 and 9 coincide
+            assert all(step.before != step.after for step in steps), j
+
+
+def test_rule_checks_fail_when_one_side_is_perturbed() -> None:
+    """A wrong side makes rule_holds false: the checks of steps 0, 6, 10 and 11 can fail."""
+    import dataclasses
+
+    import sympy
+
+    problem = mg.symbolic_problem(m=3, n=2)
+    steps = elementwise_steps(problem, 1)
+    theta_1, x_1_of_1 = problem.theta[1, 0], problem.X[0, 1]
+    y_1 = problem.y[0, 0]
+    # step 0: the definition without its factor 1/m
+    wrong_0 = dataclasses.replace(steps[0], after=sympy.Derivative(steps[0].after.expr * 3, theta_1))
+    # step 6: instance 1's prediction with the term theta_1 x_1^(1) dropped
+    wrong_6 = dataclasses.replace(steps[6], after=steps[6].after.subs(x_1_of_1, 0))
+    # step 10: the sum with y^(1) replaced by -y^(1)
+    wrong_10 = dataclasses.replace(steps[10], before=steps[10].before.subs(y_1, -y_1))
+    # step 11: one entry short
+    wrong_11 = dataclasses.replace(steps[11], before=steps[11].before[:2, :])
+    for step in (wrong_0, wrong_6, wrong_10, wrong_11):
+        assert not step.rule_holds(), step.number
+    assert all(steps[k].rule_holds() for k in (0, 6, 10, 11))
+
+
 def test_steps_validate_their_input() -> None:
     problem = mg.symbolic_problem(m=2, n=1)
     with pytest.raises(ValueError, match=r"j = 2 is out of range.*n\+1 = 2"):

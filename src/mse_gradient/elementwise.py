@@ -75,8 +75,13 @@ class Step:
     before, after : sympy.Expr or sympy.Matrix
         The piece that the step rewrites and what it becomes. Where the piece
         belongs to one instance (steps 2 and 4–8), both are m × 1 matrices,
-        one row per instance i. They may hold unevaluated ``Derivative`` and
-        ``Subs`` objects: ``doit()`` evaluates those.
+        one row per instance i. They may hold unevaluated ``Derivative``,
+        ``Subs`` and matrix products (``MatMul``): evaluating them is part of
+        the check. No step compares an expression with itself: where the
+        two sides would be written the same way once evaluated (steps 0, 6,
+        10 and 11), one side is a matrix product that SymPy has not yet
+        multiplied out, and the other is written out by hand, sum by sum, so
+        that :meth:`rule_holds` compares two independent computations.
     derivative : sympy.Expr or sympy.Matrix
         ∂MSE/∂θⱼ as it is written after the step. For step 11 it is the
         whole gradient, an (n+1) × 1 matrix.
@@ -95,14 +100,34 @@ class Step:
 
     def rule_holds(self) -> bool:
         """True when ``before`` and ``after`` are exactly equal once evaluated."""
-        return is_zero(_doit(self.before) - _doit(self.after))
+        before, after = _as_entry(_doit(self.before)), _as_entry(_doit(self.after))
+        if _is_matrix(before) != _is_matrix(after) or (_is_matrix(before) and before.shape != after.shape):
+            return False
+        return is_zero(before - after)
 
     def matches_target(self) -> bool:
         """True when the form after the step is exactly SymPy's derivative."""
         return is_zero(_doit(self.derivative) - self.target)
 
 
+def _is_matrix(expression: Any) -> bool:
+    import sympy
+
+    return isinstance(expression, sympy.MatrixBase)
+
+
+def _as_entry(value: Any) -> Any:
+    """A 1 × 1 matrix (a row times a column) as its single entry; anything else unchanged."""
+    return value[0, 0] if _is_matrix(value) and value.shape == (1, 1) else value
+
+
 def _doit(expression: Any) -> Any:
+    """Evaluate derivatives, substitutions and matrix products (inside a matrix, entry by entry)."""
+    import sympy
+
+    if isinstance(expression, sympy.MatrixBase):
+        entries = [_as_entry(_doit(entry)) for entry in expression]
+        return sympy.Matrix(expression.shape[0], expression.shape[1], entries)
     return expression.doit() if hasattr(expression, "doit") else expression
 
 
@@ -179,9 +204,15 @@ def elementwise_steps(problem: SymbolicProblem, j: int) -> tuple[Step, ...]:
     def total(factor_of_i: Any) -> Any:
         return inv_m * sum((factor_of_i(i) for i in rows), sympy.Integer(0))
 
+    def product(*factors: Any) -> Any:
+        """A matrix product that SymPy keeps unevaluated until ``doit()``."""
+        return sympy.MatMul(*factors, evaluate=False)
+
+    e = X * theta - y  # the residual column, by SymPy's matrix product
     forms: list[tuple[Any, Any, Any]] = []  # (before, after, derivative)
-    # 0. the start: the definition of the MSE, differentiated
-    forms.append((D(problem.mse), D(inv_m * squares), D(inv_m * squares)))
+    # 0. the start: the MSE in matrix form, (1/m)(Xθ − y)ᵀ(Xθ − y), is the
+    #    definition (1/m) Σᵢ (θᵀx⁽ⁱ⁾ − y⁽ⁱ⁾)², written out instance by instance
+    forms.append((D(product(inv_m, e.T, e)), D(inv_m * squares), D(inv_m * squares)))
     # 1. constant factor rule: 1/m moves in front of the derivative
     forms.append((D(inv_m * squares), inv_m * D(squares), inv_m * D(squares)))
     # 2. sum rule into the Σ, then chain rule with f(u) = u², g = θᵀx⁽ⁱ⁾ − y⁽ⁱ⁾
@@ -210,11 +241,11 @@ def elementwise_steps(problem: SymbolicProblem, j: int) -> tuple[Step, ...]:
             total(lambda i: 2 * residual[i] * D(prediction[i])),
         )
     )
-    # 6. θᵀx⁽ⁱ⁾ written out as θ₀x₀⁽ⁱ⁾ + θ₁x₁⁽ⁱ⁾ + … + θₙxₙ⁽ⁱ⁾ (x₀⁽ⁱ⁾ = 1)
-    dot = [(theta.T * X[i, :].T)[0, 0] for i in rows]
+    # 6. θᵀx⁽ⁱ⁾, the row θᵀ times the column x⁽ⁱ⁾ (row i of X, transposed), is
+    #    θ₀x₀⁽ⁱ⁾ + θ₁x₁⁽ⁱ⁾ + … + θₙxₙ⁽ⁱ⁾ (x₀⁽ⁱ⁾ = 1), the sum written out by hand
     forms.append(
         (
-            column(D(dot[i]) for i in rows),
+            column(D(product(theta.T, X[i, :].T)) for i in rows),
             column(D(prediction[i]) for i in rows),
             total(lambda i: 2 * residual[i] * D(prediction[i])),
         )
@@ -239,14 +270,17 @@ def elementwise_steps(problem: SymbolicProblem, j: int) -> tuple[Step, ...]:
     joined = total(lambda i: 2 * residual[i] * x_j[i])
     partial = sympy.Rational(2, m) * sum((residual[i] * x_j[i] for i in rows), sympy.Integer(0))
     forms.append((joined, partial, partial))
-    # 10. the sum over i is column j of X times the residual vector, i.e. entry j of Xᵀe
-    e = X * theta - y
-    as_product = sympy.Rational(2, m) * (X[:, j].T * e)[0, 0]
-    forms.append((partial, as_product, as_product))
-    # 11. stack the n+1 components: the gradient (2/m) Xᵀ(Xθ − y)
-    stacked = sympy.Rational(2, m) * sympy.Matrix([(X[:, k].T * e)[0, 0] for k in range(n + 1)])
+    # 10. the sum over i is column j of X (transposed: row j of Xᵀ) times the
+    #     residual column, i.e. entry j of Xᵀe
+    two_m = sympy.Rational(2, m)
+    forms.append((partial, product(two_m, X[:, j].T, e), two_m * (X[:, j].T * e)[0, 0]))
+    # 11. stack the n+1 components, each written out as in step 9: the
+    #     gradient (2/m) Xᵀ(Xθ − y)
+    stacked = sympy.Matrix(
+        [two_m * sum((residual[i] * X[i, k] for i in rows), sympy.Integer(0)) for k in range(n + 1)]
+    )
     gradient = closed_form_gradient(problem)
-    forms.append((stacked, gradient, gradient))
+    forms.append((stacked, product(two_m, X.T, e), gradient))
 
     steps = []
     for number, (before, after, derivative) in enumerate(forms):
