@@ -91,3 +91,17 @@ def locate(path: Path, source: str) -> CodeCell | None:
         if cell.source.strip() == wanted:
             return cell
     return None
+
+
+def failure_line(chapter: Path, source: str, ename: str, evalue: str, fallback: str = "") -> str:
+    """One line that says where a cell failed and why: ``book/x.md, code cell 12 (line 180): ✗ name: …``.
+
+    ``source`` is the failing cell's code; it is looked up among the chapter's
+    code cells. A cell that is not in the chapter (e.g. a self-check cell the
+    notebook converter added) is described by ``fallback``.
+    """
+    cell = locate(chapter, source) if Path(chapter).exists() else None
+    where = cell.where() if cell else (fallback or f"{chapter}, a cell not in the chapter's source")
+    first = evalue.strip().splitlines()[0] if evalue.strip() else ""
+    what = first if ename == "AssertionError" and first.startswith("✗") else f"{ename}: {first}"
+    return f"{where}: {what}"
