@@ -89,14 +89,30 @@ def test_converter_translates_the_supported_constructs(tmp_path):
         tmp_path,
     )
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert "\\tag{1}" in text and "See (1)" in text
-    assert "[Notation](notation.ipynb)" in text and "and Title." in text
-    assert "**Theorem 1 (Name).**" in text and "By Theorem 1." in text
+    assert "\\tag{1}" in text and "See [(1)](#equation-eq-a)" in text
+    assert "[Notation](notation.ipynb)" in text and "and [Title](#top)." in text
+    assert "**Theorem 1 (Name).**" in text and "By [Theorem 1](#thm-x)." in text
+    # every link target exists: anchors named like the site's ids
+    for anchor in ('<a id="equation-eq-a"></a>', '<a id="top"></a>', '<a id="thm-x"></a>', '<a id="ex-1"></a>'):
+        assert anchor in text
     assert "\\boldsymbol{\\theta}" in text and "\\btheta" not in text
     assert "*Proof.*" in text and "> **Note.**" in text
     assert "**Exercise 1.**" in text
     assert "SECRET" not in text
     assert [c.source for c in nb.cells if c.cell_type == "code"] == ["x = 1"]
+
+
+def test_converter_keeps_quote_prefixes_out_of_display_math(tmp_path):
+    nb = _convert_text(
+        "# T\n\n```{prf:theorem} Bound\n:label: thm-b\n\nIf\n\n$$\n0 < \\eta\n< 2\n$$ (eq:b)\n\nthen.\n```\n", tmp_path
+    )
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "> $$ 0 < \\eta < 2 \\tag{1} $$" in text
+    inside = False
+    for line in text.splitlines():  # no line of a multi-line formula starts with the quote prefix
+        if line.strip().startswith("$$") and not line.strip().endswith("$$ "):
+            inside = not inside if line.strip() == "$$" else inside
+        assert not (inside and line.startswith(">")), line
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,22 @@ HEADING = re.compile(r"^#{1,6}\s+(?P<title>.+?)\s*$")
 EXERCISE_MARK = "%%answer-cells:"  # splits a markdown cell where an exercise's answer cells go
 
 
+def anchor_id(label: str, kind: str = "") -> str:
+    """The id the site gives a label (Sphinx/docutils ``make_id``), so notebook and site fragments agree.
+
+    >>> anchor_id("td-answer"), anchor_id("eq:td-step", "equation")
+    ('td-answer', 'equation-eq-td-step')
+    """
+    from docutils.nodes import make_id
+
+    return (f"{kind}-" if kind else "") + make_id(label)
+
+
+def anchor(label: str, kind: str = "") -> str:
+    """An empty HTML anchor: JupyterLab, nbconvert, Colab and GitHub all jump to it."""
+    return f'<a id="{anchor_id(label, kind)}"></a>'
+
+
 class MystConversionError(ValueError):
     """A MyST construct that the notebook converter does not translate."""
 
@@ -217,6 +233,7 @@ def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
 def _convert_lines(lines: list[str], state: PageState) -> list[str]:
     """Convert a run of markdown lines, recursing into directive bodies."""
     out: list[str] = []
+    in_math = False
     k = 0
     while k < len(lines):
         line = lines[k]
@@ -241,9 +258,23 @@ def _convert_lines(lines: list[str], state: PageState) -> list[str]:
             out.extend(lines[k : end + 1])
             k = end + 1
             continue
-        if TARGET.match(stripped):
+        target = TARGET.match(stripped)
+        if target:
+            # The heading that follows gets an anchor named like the site's, for {ref} links.
+            out.append(anchor(target.group("label")))
             k += 1
             continue
+        opens_math = stripped.startswith("$$") and not in_math and not (stripped != "$$" and stripped.endswith("$$"))
+        if stripped.startswith("$$") and (in_math or opens_math):
+            in_math = not in_math
+        if opens_math:
+            end = k + 1
+            while end < len(lines) and not lines[end].strip().startswith("$$"):
+                end += 1
+            closing = LABELLED_MATH_END.match(lines[end].strip()) if end < len(lines) else None
+            if closing:
+                indent = line[: len(line) - len(line.lstrip())]
+                out.append(f"{indent}{anchor(closing.group('label'), 'equation')}")
         math_end = LABELLED_MATH_END.match(stripped)
         if math_end:
             number = state.index.equations[math_end.group("label")][1]
@@ -270,7 +301,7 @@ def _directive(name: str, arg: str, body: list[str], state: PageState) -> list[s
         kind = THEOREM_LIKE.get(name, "Exercise")
         number = state.next(kind)
         title = f" ({_roles(arg, state)})" if arg else ""
-        head = f"**{kind} {number}{title}.**"
+        head = (anchor(options["label"]) if options.get("label") else "") + f"**{kind} {number}{title}.**"
         after = [EXERCISE_MARK + options["label"], ""] if name == "exercise" and options.get("label") in EXERCISES else []
         return _quote([head, ""] + inner) + [""] + after
     if name == "prf:proof":
@@ -284,7 +315,29 @@ def _directive(name: str, arg: str, body: list[str], state: PageState) -> list[s
 
 
 def _quote(lines: list[str]) -> list[str]:
-    return [f"> {line}" if line.strip() else ">" for line in lines]
+    """Block-quote ``lines``, with each display equation on one line.
+
+    JupyterLab and Colab take display math out of the Markdown before they
+    parse it, so a ``> `` prefix on a line inside ``$$ … $$`` would become part
+    of the formula. On one line, the prefix stays outside the math.
+    """
+    joined: list[str] = []
+    k = 0
+    while k < len(lines):
+        stripped = lines[k].strip()
+        if stripped.startswith("$$") and not (stripped != "$$" and stripped.endswith("$$")):
+            end = k + 1
+            while end < len(lines) and not lines[end].strip().startswith("$$"):
+                end += 1
+            body = [piece.strip() for piece in lines[k : end + 1] if piece.strip()]
+            if any(piece.lstrip().startswith("%") for piece in body):
+                raise MystConversionError("a TeX comment (%) in display math inside a block cannot be joined to one line")
+            joined.append(" ".join(body))
+            k = end + 1
+            continue
+        joined.append(lines[k])
+        k += 1
+    return [f"> {line}" if line.strip() else ">" for line in joined]
 
 
 def _roles(text: str, state: PageState) -> str:
@@ -296,7 +349,7 @@ def _roles(text: str, state: PageState) -> str:
             if target not in state.index.equations:
                 raise MystConversionError(f"{{eq}}`{target}` in {state.doc}: no labelled equation {target} in the book")
             doc, number = state.index.equations[target]
-            return f"({number})" if doc == state.doc else f"[({number})]({doc}.ipynb)"
+            return f"[({number})]({_href(doc, state, anchor_id(target, 'equation'))})"
         if role == "doc":
             doc = Path(target).name
             if doc not in state.index.titles:
@@ -305,18 +358,23 @@ def _roles(text: str, state: PageState) -> str:
         if role in ("ref", "prf:ref") and target in state.index.blocks:  # a numbered block or figure
             doc, kind, number = state.index.blocks[target]
             shown = label_text or f"{kind} {number}"
-            return shown if doc == state.doc else f"[{shown}]({doc}.ipynb)"
+            return f"[{shown}]({_href(doc, state, anchor_id(target))})"
         if role == "ref":
             if target not in state.index.targets:
                 raise MystConversionError(f"{{ref}}`{body}` in {state.doc}: unknown label")
             doc, heading = state.index.targets[target]
             shown = label_text or heading
-            return shown if doc == state.doc else f"[{shown}]({doc}.ipynb)"
+            return f"[{shown}]({_href(doc, state, anchor_id(target))})"
         if role == "prf:ref":
             raise MystConversionError(f"{{prf:ref}}`{target}` in {state.doc}: no theorem-like block with that label")
         raise MystConversionError(f"role {{{role}}} in {state.doc} is not supported by the notebook converter")
 
     return ROLE.sub(replace, text)
+
+
+def _href(doc: str, state: PageState, fragment: str) -> str:
+    """A link to ``#fragment`` in this notebook, or in the notebook of ``doc``."""
+    return f"#{fragment}" if doc == state.doc else f"{doc}.ipynb#{fragment}"
 
 
 def book_pages() -> list[Path]:
@@ -366,7 +424,9 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
         if caption:
             number = state.next("Figure")
             text = expand_macros(_roles(caption, state), macros)
-            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {number}.* {text}"))
+            name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+            mark = f" {anchor(name)}" if name else ""
+            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {number}.* {text}{mark}"))
 
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {

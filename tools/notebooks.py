@@ -19,8 +19,10 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from chapter_cells import failure_line  # noqa: E402
 from myst_to_notebook import ROOT, BookIndex, book_pages, convert, is_executable, load_macros  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
@@ -69,14 +71,55 @@ def execute(notebook: nbformat.NotebookNode, timeout: int = 600) -> nbformat.Not
     return notebook
 
 
+class ChapterFailed(Exception):
+    """A cell of a chapter's notebook raised; the message says where (chapter, cell, line) and which check."""
+
+
+def failed_cell(notebook: nbformat.NotebookNode) -> tuple[int, nbformat.NotebookNode, dict] | None:
+    """(index, cell, error output) of the first cell with an error output that was not allowed to raise."""
+    for index, cell in enumerate(notebook.cells):
+        if "raises-exception" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return index, cell, output
+    return None
+
+
+def execute_chapter(path: Path, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Execute a chapter's notebook; on a failing cell raise ChapterFailed naming chapter, cell and check."""
+    try:
+        return execute(notebook)
+    except CellExecutionError as error:
+        found = failed_cell(notebook)
+        chapter = ROOT / "book" / f"{path.stem}.md"
+        if found is None:
+            raise ChapterFailed(f"{chapter.relative_to(ROOT)}: {error}") from None
+        index, cell, output = found
+        line = failure_line(
+            chapter, cell.source, output.get("ename", ""), str(output.get("evalue", "")),
+            fallback=f"{path.relative_to(ROOT)}, cell {index + 1} (added by the converter)",
+        )
+        raise ChapterFailed(line) from None
+
+
 def build(only: list[str] | None = None) -> None:
     NOTEBOOKS.mkdir(exist_ok=True)
     expected = expected_notebooks()
+    failures = []
     for path, notebook in expected.items():
         if only and path.stem not in only:
             continue
         print(f"executing {path.relative_to(ROOT)} ...", flush=True)
-        nbformat.write(execute(notebook), path)
+        try:
+            nbformat.write(execute_chapter(path, notebook), path)
+        except ChapterFailed as failure:
+            print(f"FAILED {failure}", file=sys.stderr, flush=True)
+            failures.append(str(failure))
+    if failures:
+        raise ChapterFailed(
+            "the notebooks were not all built; a cell failed in:\n" + "\n".join(f"  {f}" for f in failures)
+        )
     for path in NOTEBOOKS.glob("*.ipynb"):
         if path not in expected:
             print(f"removing stale {path.relative_to(ROOT)}")
@@ -89,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("chapters", nargs="*", help="with build: only these chapters (file stems)")
     args = parser.parse_args(argv)
     if args.command == "build":
-        build(args.chapters)
+        try:
+            build(args.chapters)
+        except ChapterFailed as failure:
+            print(f"\n{failure}", file=sys.stderr)
+            return 1
         return 0
     problems = out_of_date()
     for problem in problems:

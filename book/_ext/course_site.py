@@ -11,6 +11,14 @@
 * Writes the LaTeX macros of ``mathjax3_config`` (defined once, in
   ``_config.yml``) into the LaTeX preamble, so the PDF uses the same macros
   as the site.
+* A failing check stops the build with a message that says where: myst-nb's
+  own failure (``nb_execution_raise_on_error``) is a 150-line traceback with
+  the cell's source and the check's message at its bottom, and it stops at the
+  first failing chapter. Instead every chapter is executed, and each failing
+  one is reported in one line, ``book/two_proofs.md, code cell 2 (line 94):
+  ✗ numerical vs gradient: …``, as a warning as it happens and together in
+  the error that stops the build before any page is written (also without
+  ``-W``). The full traceback stays in ``_build/html/reports/<doc>.err.log``.
 * The print edition (``tools/pdf.py``): gives the landing page's text an
   unnumbered "Introduction" chapter in the PDF and turns the table of
   contents' captions into parts; the role ``{pdf-edition}`text``` links the
@@ -30,6 +38,8 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.errors import ExtensionError
+from sphinx.util import logging as sphinx_logging
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import texescape
 from sphinx.util.osutil import relative_uri
@@ -306,6 +316,72 @@ def one_search_box(app: Sphinx, config: Config) -> None:
     config.html_theme_options.setdefault("navbar_persistent", [])
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+CELL_SEPARATOR = "------------------"
+logger = sphinx_logging.getLogger(__name__)
+
+
+def take_over_execution_errors(app: Sphinx, config: Config) -> None:
+    """Let myst-nb warn (not raise) on a failing cell; :func:`stop_on_failed_checks` raises instead."""
+    app.course_stop_on_cell_error = bool(getattr(config, "nb_execution_raise_on_error", False))  # type: ignore[attr-defined]
+    if app.course_stop_on_cell_error:  # type: ignore[attr-defined]
+        config.nb_execution_raise_on_error = False
+
+
+def describe_cell_error(chapter: Path, traceback_text: str) -> str:
+    """One line for nbclient's CellExecutionError text: chapter, code cell, line, and the check's message."""
+    text = ANSI.sub("", traceback_text)
+    source = ""
+    parts = text.split(CELL_SEPARATOR)
+    if len(parts) >= 3:
+        source = parts[1].strip("\n")
+    lines = [line for line in text.splitlines() if line.strip()]
+    last = next((line for line in reversed(lines) if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)), "")
+    ename, _, evalue = last.partition(": ")
+    ename = ename.rpartition(".")[2]
+    import sys
+
+    tools = Path(__file__).resolve().parents[2] / "tools"
+    if str(tools) not in sys.path:
+        sys.path.insert(0, str(tools))
+    from chapter_cells import failure_line
+
+    return failure_line(chapter, source, ename, evalue, fallback=f"{chapter.name}, a cell that was not found")
+
+
+def report_failed_cells(app: Sphinx, doctree: Any) -> None:
+    """Right after a page is read (and executed): say which cell and check failed, in one line."""
+    try:
+        from myst_nb.sphinx_ import NbMetadataCollector
+    except ImportError:  # pragma: no cover - myst-nb is always installed with the book
+        return
+    docname = app.env.docname
+    data = NbMetadataCollector.get_doc_data(app.env).get(docname, {}).get("exec_data") or {}
+    failures = getattr(app.env, "course_failed_cells", {})
+    failures.pop(docname, None)
+    if data.get("traceback"):
+        line = describe_cell_error(Path(app.env.doc2path(docname)), data["traceback"])
+        failures[docname] = line
+        logger.warning(f"a cell failed: {line}", type="course", subtype="check", location=docname)
+    app.env.course_failed_cells = failures  # type: ignore[attr-defined]
+
+
+def forget_failed_cells(app: Sphinx, env: Any, docname: str) -> None:
+    getattr(env, "course_failed_cells", {}).pop(docname, None)
+
+
+def stop_on_failed_checks(app: Sphinx, env: Any) -> None:
+    """After every page is read: stop the build, before writing, if a cell of a chapter failed."""
+    failures = getattr(env, "course_failed_cells", {})
+    if failures and getattr(app, "course_stop_on_cell_error", True):
+        lines = "\n".join(f"  {failures[d]}" for d in sorted(failures))
+        reports = Path(app.outdir) / "reports"
+        raise ExtensionError(
+            f"\n{'=' * 79}\nA cell of {len(failures)} chapter(s) failed; the book is not built:\n{lines}\n"
+            f"(full tracebacks: {reports}/<chapter>.err.log)\n{'=' * 79}"
+        )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", one_search_box)
     app.add_node(
@@ -326,4 +402,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", write_root_redirect, priority=900)
     app.setup_extension("course_slides")
     app.connect("config-inited", add_latex_macros)
+    app.connect("config-inited", take_over_execution_errors)
+    app.connect("doctree-read", report_failed_cells)
+    app.connect("env-purge-doc", forget_failed_cells)
+    app.connect("env-updated", stop_on_failed_checks)
     return {"version": "0.1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -167,6 +167,9 @@ def _source(lines: list[str], group: list[Token]) -> str:
     return "\n".join(lines[start:end]).strip()
 
 
+NOTEBOOK_ANCHOR = re.compile(r' ?<a id="[^"]*"></a>\n?')
+
+
 def markdown_blocks(text: str, md: MarkdownIt | None = None) -> list[Block]:
     """Classify the top-level blocks of one markdown cell."""
     md = md or markdown()
@@ -237,10 +240,11 @@ def notebook_blocks(notebook: nbformat.NotebookNode, alts: dict[str, str] | None
         cells = cells[1:]
     for k, cell in enumerate(cells):
         if cell.cell_type == "markdown":
-            if re.match(r"^\*Figure \d+\.\*", cell.source) and blocks and blocks[-1].kind == "figure":
-                blocks[-1].figure["caption"] = cell.source.strip()
+            source = NOTEBOOK_ANCHOR.sub("", cell.source)  # link targets of the notebook, not content
+            if re.match(r"^\*Figure \d+\.\*", source) and blocks and blocks[-1].kind == "figure":
+                blocks[-1].figure["caption"] = source.strip()
                 continue
-            blocks.extend(markdown_blocks(cell.source, md))
+            blocks.extend(markdown_blocks(source, md))
             continue
         for output in cell.get("outputs", []):
             png = output.get("data", {}).get("image/png")

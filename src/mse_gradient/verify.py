@@ -34,11 +34,20 @@ __all__ = ["check_close", "check_that", "check_differs", "check_raises"]
 
 
 def _as_array(name: str, role: str, value: Any) -> np.ndarray:
+    """``value`` as a float array; anything that is not real numbers is a TypeError.
+
+    Strings ("1.0"), ``None`` and complex numbers would otherwise be converted
+    silently by ``np.asarray(value, dtype=float)`` (to 1.0, NaN, or an error).
+    """
     try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as error:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as error:  # ragged nested lists
         raise TypeError(f"check {name!r}: {role} must be numeric; got {type(value).__name__} ({error})") from None
-    return array
+    if raw.dtype.kind not in "biuf":
+        raise TypeError(
+            f"check {name!r}: {role} must be numeric (real numbers); got {type(value).__name__} with dtype {raw.dtype}"
+        )
+    return raw.astype(float)
 
 
 def _fmt(x: float) -> str:
@@ -211,12 +220,24 @@ def check_differs(name: str, actual: Any, wrong: Any, *, atol: float = 1e-8) -> 
     ...
     AssertionError: ✗ same: expected a difference, but both values agree to 1e-08 (shape (1,))
     """
+    if atol < 0:
+        raise ValueError(f"check {name!r}: the tolerance must be non-negative; got atol={atol}")
     a = _as_array(name, "actual", actual)
     b = _as_array(name, "wrong", wrong)
     if a.shape != b.shape:
         print(f"✓ {name}: differ (shapes {a.shape} and {b.shape})")
         return float("inf")
-    diff = float(np.max(np.abs(a - b))) if a.size else 0.0
+    if a.size == 0:
+        raise AssertionError(f"✗ {name}: nothing to compare (both values are empty, shape {a.shape})")
+    finite = np.isfinite(a) & np.isfinite(b)
+    if not finite.all():
+        index = _index(a.shape, int(np.argmin(finite.ravel())))
+        where, va = _entry(a, index)
+        _, vb = _entry(b, index)
+        raise AssertionError(
+            f"✗ {name}: a value is not finite: actual{where} = {va}, wrong{where} = {vb}; shape {a.shape}"
+        )
+    diff = float(np.max(np.abs(a - b)))
     if not diff > atol:
         raise AssertionError(
             f"✗ {name}: expected a difference, but both values agree to {_fmt(atol)} (shape {a.shape})"
@@ -253,6 +274,10 @@ def check_raises(
     AssertionError: ✗ no error: expected ValueError, but the call returned 1
     """
     expected = exception if isinstance(exception, tuple) else (exception,)
+    if not expected or not all(isinstance(e, type) and issubclass(e, BaseException) for e in expected):
+        raise TypeError(f"check {name!r}: exception must be an exception class or a tuple of them; got {exception!r}")
+    if not callable(function):
+        raise TypeError(f"check {name!r}: function must be callable; got {type(function).__name__}")
     names = " or ".join(e.__name__ for e in expected)
     try:
         result = function(*args, **kwargs)
