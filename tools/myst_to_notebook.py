@@ -292,6 +292,9 @@ def _directive(name: str, arg: str, body: list[str], state: PageState) -> list[s
     options, body = _split_options(body)
     if name == "solution":
         return []  # solutions are for the site only
+    if name == "explorer":  # interactive on the site only (book/_ext/course_explorers.py)
+        text = " ".join(line.strip() for line in body if line.strip())
+        return [f"*Interactive figure on the course site ({arg.strip()} explorer): {text}*", ""]
     inner = _convert_lines(body, state)
     while inner and not inner[0].strip():
         inner.pop(0)

@@ -21,6 +21,7 @@ from .differentials import (
     second_order_coefficient,
     taylor_remainder,
 )
+from .explorers import explorer_payload
 from .gradients import (
     gradient,
     gradient_by_partials,
@@ -65,6 +66,7 @@ __all__ = [
     "max_stable_eta",
     "step_factors",
     "cost_surface",
+    "explorer_payload",
     "check_close",
     "check_that",
     "check_differs",

@@ -1,0 +1,259 @@
+"""The interactive figures (explorers) and the figures in dark mode, read in Chromium.
+
+Each explorer is opened the way a reader opens it: it must draw, carry a label
+for every control, move with the keyboard, raise no console error, request
+nothing from another host, pass axe, and compute what the package computes
+(the page's numbers come from the package, the page's arithmetic is its own).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mse_gradient as mg
+from conftest import SITE
+from reader import open_page
+from test_site import _axe
+
+EXPLORERS = [
+    ("book/learning.html", "explorer-learning-rate"),
+    ("book/motivation.html", "explorer-directional"),
+    ("book/notation.html", "explorer-residuals"),
+]
+
+
+def _book_problem():
+    X, y = mg.make_linear_data()
+    return mg.add_bias(X), y.ravel()
+
+
+def _state(page, ident):
+    return page.evaluate(f"JSON.parse(JSON.stringify(window.courseExplorers['{ident}'].state()))")
+
+
+def _open(browser, site_url, path, ident, mode="light"):
+    """A page with its explorer drawn; returns (context, page, problems)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.goto(f"{site_url}/{path}", wait_until="load")
+    page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
+    return context, page, problems
+
+
+@pytest.mark.site
+@pytest.mark.parametrize("mode", ["light", "dark"])
+@pytest.mark.parametrize("path,ident", EXPLORERS)
+def test_explorer_reads_cleanly(browser, site_url, path, ident, mode):
+    """Drawn, labelled, described, live readout; no console error, no foreign request, axe clean."""
+
+    def after(page, report):
+        page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
+        info = page.evaluate(
+            """(id) => {
+              const fig = document.getElementById(id);
+              const inputs = Array.from(fig.querySelectorAll('input[type=range]'));
+              return {
+                svg: fig.querySelectorAll('svg.explorer-svg *').length,
+                desc: (document.getElementById(fig.getAttribute('aria-describedby')) || {}).textContent || '',
+                live: fig.querySelector('[aria-live=polite]') ? fig.querySelector('[aria-live=polite]').textContent : '',
+                unlabelled: inputs.filter(i => !(i.labels.length && i.labels[0].offsetWidth > 0
+                                               && i.labels[0].textContent.trim())).map(i => i.id),
+                count: inputs.length,
+              };
+            }""",
+            ident,
+        )
+        if info["svg"] < 10:
+            report.extra.append(f"{ident}: the figure was not drawn ({info['svg']} SVG elements)")
+        if len(info["desc"]) < 40:
+            report.extra.append(f"{ident}: no text description")
+        if not info["live"]:
+            report.extra.append(f"{ident}: empty live readout")
+        if not info["count"] or info["unlabelled"]:
+            report.extra.append(f"{ident}: sliders without a visible label: {info['unlabelled']} of {info['count']}")
+        _axe(page, report)
+
+    report = open_page(browser, site_url, path, color_scheme=mode, after=after)
+    assert not report.problems(), f"{path} ({mode}):\n  " + "\n  ".join(report.problems())
+
+
+@pytest.mark.site
+@pytest.mark.parametrize("path,ident", EXPLORERS)
+def test_arrow_keys_move_every_slider(browser, site_url, path, ident):
+    context, page, problems = _open(browser, site_url, path, ident)
+    try:
+        ids = page.eval_on_selector_all(f"#{ident} input[type=range]", "els => els.map(e => e.id)")
+        assert ids
+        for slider in ids:
+            before = page.inner_html(f"#{ident} .explorer-body")
+            page.focus(f"#{slider}")
+            page.keyboard.press("ArrowRight" if page.eval_on_selector(f"#{slider}", "e => +e.value < +e.max") else "ArrowLeft")
+            after = page.inner_html(f"#{ident} .explorer-body")
+            assert after != before, f"{ident}: ArrowRight on #{slider} did not redraw the figure"
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+@pytest.mark.site
+def test_learning_rate_path_equals_the_package(browser, site_url):
+    X_b, y = _book_problem()
+    start = [2.0, 8.0]
+    expected = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=50, theta0=start).theta_path
+    context, page, problems = _open(browser, site_url, "book/learning.html", "explorer-learning-rate")
+    try:
+        state = page.evaluate(
+            "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
+        )
+        path = np.array(state["path"])
+        mg.check_close("page's descent path vs mg.batch_gradient_descent (η = 0.1, 50 steps)", path, expected, atol=1e-9)
+        drawn = page.eval_on_selector_all("#explorer-learning-rate .ex-dots circle", "els => els.length")
+        assert drawn == 51, f"the page draws {drawn} points for 50 steps, expected 51"
+        readout = page.inner_text("#explorer-learning-rate-readout")
+        assert "Reaches" in readout and "0.1000" in readout, readout
+        # beyond the bound, the page says it diverges
+        page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.5})")
+        assert "Diverges" in page.inner_text("#explorer-learning-rate-readout")
+        # the epochs to converge agree with the package's descent
+        page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.1})")
+        epochs = _state(page, "explorer-learning-rate")["converge"]["epochs"]
+        theta_hat = mg.normal_equation(X_b, y).ravel()
+        run = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=epochs, theta0=start).theta_path
+        distances = np.linalg.norm(run - theta_hat, axis=1)
+        assert distances[epochs] < 1e-3 <= distances[epochs - 1], (epochs, distances[epochs - 1 : epochs + 1])
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+@pytest.mark.site
+def test_directional_slope_equals_the_package(browser, site_url):
+    X_b, y = _book_problem()
+    context, page, problems = _open(browser, site_url, "book/motivation.html", "explorer-directional")
+    try:
+        for angle in (0, 30, 227):
+            state = page.evaluate(
+                f"JSON.parse(JSON.stringify(window.courseExplorers['explorer-directional'].set({{angle: {angle}}})))"
+            )
+            theta = np.array([2.0, 1.0])
+            v = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+            mg.check_close(f"page's slope at {angle}° vs mg.gradient(θ)ᵀv", state["slope"], mg.gradient(theta, X_b, y) @ v, atol=1e-9)
+        # the steepest-descent direction of the page is −∇/‖∇‖ of the package
+        g = mg.gradient(np.array([2.0, 1.0]), X_b, y)
+        steepest = (np.degrees(np.arctan2(-g[1], -g[0])) + 360) % 360
+        page.evaluate(f"window.courseExplorers['explorer-directional'].set({{angle: {round(steepest)}}})")
+        assert "you found it" in page.inner_text("#explorer-directional-readout")
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+@pytest.mark.site
+def test_residual_explorer_equals_the_package(browser, site_url):
+    X_b, y = _book_problem()
+    context, page, problems = _open(browser, site_url, "book/notation.html", "explorer-residuals")
+    try:
+        theta = np.array([3.1, 2.2])
+        state = page.evaluate("JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))")
+        mg.check_close("page's MSE vs mg.mse", state["mse"], mg.mse(theta, X_b, y), atol=1e-9)
+        mg.check_close("page's gradient vs mg.gradient", np.array(state["gradient"]), mg.gradient(theta, X_b, y), atol=1e-9)
+        page.click("#explorer-residuals .explorer-button")
+        readout = page.inner_text("#explorer-residuals-readout")
+        assert "(0.000, 0.000): zero" in readout, readout
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+@pytest.mark.site
+def test_explorers_work_from_the_file_system(browser, site_dir):
+    """Opened from file:// with no server and no network, every explorer draws."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("http*://**/*", lambda route: (errors.append(route.request.url), route.abort()))
+    try:
+        for path, ident in EXPLORERS:
+            page.goto((site_dir / path).as_uri(), wait_until="load")
+            page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def _luminance(png: bytes) -> float:
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return float((linear @ np.array([0.2126, 0.7152, 0.0722])).mean())
+
+
+def _figure_pages() -> list[str]:
+    if not SITE.exists():
+        return ["book/learning.html"]
+    return sorted(
+        p.relative_to(SITE).as_posix() for p in (SITE / "book").glob("*.html") if "<img" in p.read_text() and "cell_output" in p.read_text()
+    )
+
+
+@pytest.mark.site
+@pytest.mark.parametrize("path", _figure_pages())
+def test_figures_follow_dark_mode(browser, site_url, path):
+    """In dark mode no figure is a bright box on the page; in light mode figures are shown as drawn."""
+    results = {}
+    for mode in ("light", "dark"):
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
+        page = context.new_page()
+        try:
+            page.goto(f"{site_url}/{path}", wait_until="load")
+            page.wait_for_load_state("networkidle")
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            rgb = [int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3]]
+            page_lum = _luminance(_png(rgb))
+            images = page.locator("main .cell_output img")
+            assert images.count(), f"{path}: no figure found"
+            lums, filters = [], []
+            for k in range(images.count()):
+                image = images.nth(k)
+                image.scroll_into_view_if_needed()
+                lums.append(_luminance(image.screenshot()))
+                filters.append(image.evaluate("e => getComputedStyle(e).filter"))
+            results[mode] = (page_lum, lums, filters)
+        finally:
+            context.close()
+    page_lum, lums, filters = results["dark"]
+    bright = [f"figure {k + 1}: {lum:.2f}" for k, lum in enumerate(lums) if lum > page_lum + 0.15]
+    assert not bright, f"{path}: in dark mode (page luminance {page_lum:.2f}) bright figures remain: {bright}"
+    _, light_lums, light_filters = results["light"]
+    assert all(f == "none" for f in light_filters), f"{path}: figures are altered in light mode: {light_filters}"
+    assert min(light_lums) > 0.5, f"{path}: light-mode figures are no longer drawn on white: {light_lums}"
+
+
+def _png(rgb: list[int]) -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), tuple(rgb)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_payload_is_the_package_s(tmp_path: Path):
+    """The numbers written into the page are the package's (unit level, no browser)."""
+    X_b, y = _book_problem()
+    payload = mg.explorers.explorer_payload("learning-rate")
+    mg.check_close("payload XᵀX", np.array(payload["XtX"]), X_b.T @ X_b, atol=0)
+    mg.check_close("payload θ̂", np.array(payload["theta_hat"]), mg.normal_equation(X_b, y).ravel(), atol=0)
+    mg.check_close("payload 2/λmax", payload["eta_max"], mg.max_stable_eta(X_b), atol=0)
+    with pytest.raises(ValueError, match="unknown explorer kind"):
+        mg.explorers.explorer_payload("nope")
