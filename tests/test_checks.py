@@ -105,3 +105,24 @@ def test_wrong_answers_are_explained(label, answer, explanation):
 def test_unknown_label():
     with pytest.raises(KeyError, match="no self-check for exercise 'nope'"):
         feedback("nope", 1)
+
+
+# --- The gradient in practice (book/autodiff.md) ---
+
+
+def _chunk_gradient(theta, chunks):
+    m = sum(len(y_c) for _, y_c in chunks)
+    return (2 / m) * sum(X_c.T @ (X_c @ theta - y_c) for X_c, y_c in chunks)
+
+
+RIGHT.update({"ad-ex-chunks": _chunk_gradient, "ad-ex-ridge-alpha": lambda a, m: a / m})
+WRONG.extend(
+    [
+        ("ad-ex-chunks", lambda t, ch: np.mean([mg.gradient(t, X, y) for X, y in ch], axis=0), "average of the chunks"),
+        ("ad-ex-chunks", lambda t, ch: np.sum([mg.gradient(t, X, y) for X, y in ch], axis=0), "its own size"),
+        ("ad-ex-chunks", lambda t, ch: _chunk_gradient(t, ch) / 2, "factor 2"),
+        ("ad-ex-ridge-alpha", lambda a, m: a, "divide the objective by m"),
+        ("ad-ex-ridge-alpha", lambda a, m: a * m, "the other way round"),
+        ("ad-ex-ridge-alpha", lambda a, m: a / (2 * m), "no factor 1/2"),
+    ]
+)

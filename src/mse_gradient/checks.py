@@ -314,3 +314,75 @@ def is_correct(label: str, answer: Any) -> bool:
 def check(label: str, answer: Any) -> None:
     """Print whether ``answer`` solves exercise ``label``, and why not if it does not."""
     print(f"Exercise {label}: {feedback(label, answer)[1]}")
+
+
+# --- Exercises of the chapter "The gradient in practice" (book/autodiff.md) ---
+
+
+def _judge_chunks(answer: Any) -> tuple[bool, str]:
+    rng = np.random.default_rng(5)
+    for sizes in [(3, 5, 12), (7, 1, 2, 10), (4, 4)]:
+        m, n = sum(sizes), 2
+        X_b = add_bias(rng.normal(size=(m, n)))
+        y = rng.normal(size=m)
+        theta = rng.normal(size=n + 1)
+        bounds = np.cumsum((0,) + sizes)
+        chunks = [(X_b[a:b], y[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        result, error = _call(answer, theta, chunks)
+        if error:
+            return False, error
+        want = gradient(theta, X_b, y)
+        if _close(result, want):
+            continue
+        per_chunk = [gradient(theta, X_c, y_c) for X_c, y_c in chunks]
+        if _close(result, np.mean(per_chunk, axis=0)):
+            return False, (
+                "this is the average of the chunks' gradients: with unequal chunks it weights the instances of "
+                "small chunks more; add the partial products X_c^T (X_c theta - y_c) and divide by the total m once"
+            )
+        if _close(result, np.sum(per_chunk, axis=0)):
+            return False, "each chunk is divided by its own size; divide the sum of X_c^T (X_c theta - y_c) by the total m"
+        if _close(result, want / 2):
+            return False, "off by a factor 2: the gradient of the MSE is (2/m) X^T (X theta - y)"
+        return False, f"expected (2/m) sum_c X_c^T (X_c theta - y_c) = {np.round(want, 6)}"
+    return True, "(2/m) sum_c X_c^T (X_c theta - y_c), with the total m, for chunks of unequal sizes."
+
+
+def _judge_ridge_alpha(answer: Any) -> tuple[bool, str]:
+    for alpha, m in [(0.1, 100), (10.0, 20), (1.0, 7)]:
+        result, error = _call(answer, alpha, m)
+        if error:
+            return False, error
+        if _close(result, alpha / m):
+            continue
+        if _close(result, alpha):
+            return False, "Ridge sums the squared errors, the book's cost averages them: divide the objective by m"
+        if _close(result, alpha * m):
+            return False, "the other way round: dividing ||y - X theta||^2 + alpha ||w||^2 by m divides alpha by m"
+        if _close(result, alpha / (2 * m)):
+            return False, "no factor 1/2: ridge_gradient's cost is MSE + alpha sum theta_j^2, without a 1/2"
+        return False, f"for alpha = {alpha} and m = {m} the answer is {alpha / m:g}"
+    return True, "Ridge(alpha=a) on m instances is ridge_gradient with alpha = a / m."
+
+
+EXERCISES.update(
+    {
+        e.label: e
+        for e in [
+            Exercise(
+                "ad-ex-chunks",
+                "def answer(theta, chunks):\n"
+                '    """Return the gradient of the MSE from chunks = [(X_c, y_c), ...] of unequal sizes."""\n'
+                "    ...  # your formula here\n",
+                _judge_chunks,
+            ),
+            Exercise(
+                "ad-ex-ridge-alpha",
+                "def answer(alpha_sklearn, m):\n"
+                '    """Return the alpha of mg.ridge_gradient that matches Ridge(alpha=alpha_sklearn)."""\n'
+                "    ...  # your formula here\n",
+                _judge_ridge_alpha,
+            ),
+        ]
+    }
+)
