@@ -111,7 +111,7 @@ def hostile_submissions(reference: nbformat.NotebookNode, folder: str, port: int
         }),
         # memory without bound, output without end, a network connection
         "hostile_resources": fill(reference, {
-            "learning-ex-best-eta": "hog = []\nwhile True:\n    hog.append(bytearray(100_000_000))",
+            "learning-ex-best-eta": "hog = []\nwhile True:\n    hog.append(bytes(100_000_000))  # calloc: address space, no page touched",
             "learning-ex-scaling": 'del hog  # this cell tests the output cap, not the memory limit\nwhile True:\n    print("x" * 10_000)',
             "learning-ex-precedence": (
                 "import socket\n"
