@@ -491,14 +491,14 @@ class Kernel:
                 self.stop()  # the kernel ignored the interrupt
                 return Outcome(stop_reason)
             try:
-                msg = kc.get_iopub_msg(timeout=0.1)
+                msg = None if idle else kc.get_iopub_msg(timeout=0.1)
             except queue.Empty:
                 msg = None
             except Exception:  # noqa: BLE001 - a message the kernel garbled (it is untrusted): drop it
                 msg = None
             if reply is None:
                 try:
-                    candidate = kc.get_shell_msg(timeout=0)
+                    candidate = kc.get_shell_msg(timeout=0.1 if idle else 0)
                     if candidate["parent_header"].get("msg_id") == msg_id:
                         reply = candidate
                 except queue.Empty:
@@ -682,7 +682,7 @@ def grade_notebook(path: Path, nb: Any, ref: Reference, sandbox: Sandbox, limits
                     break
                 for code in replay:  # the state the next cells expect
                     kernel.run(code, deadline)
-            before = len(kernel.sandbox_processes())
+            before = len(kernel.sandbox_processes()) if label else 0
             if label:
                 kernel.run('globals().pop("answer", None)', deadline, store_history=False)
             outcome = kernel.run(cell.source, deadline)
@@ -723,9 +723,11 @@ def grade_notebook(path: Path, nb: Any, ref: Reference, sandbox: Sandbox, limits
 
 
 def grade(folder: Path, chapter: str | None = None, limits: Limits | None = None,
-          references: Path | None = None, sandbox: Sandbox | None = None, echo: bool = True) -> Report:
-    """Grade every notebook in ``folder``; write ``folder/grades.csv``; return the rows."""
+          references: Path | None = None, sandbox: Sandbox | None = None, echo: bool = True,
+          output: Path | None = None) -> Report:
+    """Grade every notebook in ``folder``; write ``folder/grades.csv`` (or ``output``); return the rows."""
     folder = folder.resolve()
+    output = (output or folder / "grades.csv").resolve()
     limits = limits or Limits()
     sandbox = sandbox or Sandbox()
     refs = load_references(references or ROOT / "notebooks")
@@ -758,8 +760,9 @@ def grade(folder: Path, chapter: str | None = None, limits: Limits | None = None
         _grade_all(report, submissions, chapter, ref, sandbox, limits, folder, mpl_cache, echo)
     finally:
         shutil.rmtree(mpl_cache, ignore_errors=True)
-    write_csv(folder / "grades.csv", report.rows)
+    write_csv(output, report.rows)
     if echo:
+        print(f"wrote {output}")
         print()
         print(table(report))
     return report
@@ -831,11 +834,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="address space of a kernel")
     parser.add_argument("--output-kb", type=int, default=Limits.output_kb, help="output kept per cell")
     parser.add_argument("--references", type=Path, help="the chapters' student notebooks (default: notebooks/)")
+    parser.add_argument("--output", type=Path, help="where to write the CSV (default: FOLDER/grades.csv)")
     args = parser.parse_args(argv)
     if not args.folder.is_dir():
         parser.error(f"{args.folder} is not a folder")
     limits = Limits(args.cell_timeout, args.notebook_timeout, args.memory_mb, args.output_kb)
-    grade(args.folder, args.chapter, limits, args.references)
+    grade(args.folder, args.chapter, limits, args.references, output=args.output)
     return 0
 
 
