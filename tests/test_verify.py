@@ -28,9 +28,13 @@ def test_check_close_passes_and_prints_one_line_with_the_name(capsys):
     assert 0 < diff < 1e-13
 
 
-def test_check_close_equal_values_say_equal(capsys):
-    assert check_close("same", [1.0, 2.0], [1.0, 2.0]) == 0.0
+def test_check_close_line_depends_on_the_tolerance_only(capsys):
+    """Exact equality is asked for with atol=0; otherwise the line never says 'equal', even when it is."""
+    assert check_close("same", [1.0, 2.0], [1.0, 2.0], atol=0) == 0.0
     assert capsys.readouterr().out == "✓ same: equal\n"
+    assert check_close("same", [1.0, 2.0], [1.0, 2.0]) == 0.0
+    assert check_close("close", [1.0, 2.0], [1.0, 2.0 + 1e-15]) > 0.0
+    assert capsys.readouterr().out == "✓ same: agree to 1e-12\n✓ close: agree to 1e-12\n"
 
 
 @pytest.mark.parametrize(
