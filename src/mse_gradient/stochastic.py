@@ -246,8 +246,9 @@ def stochastic_gradient_descent(
     m = X_b.shape[0]
 
     def batches_of_epoch():
-        for _ in range(m):
-            i = rng.randint(m)  # the book: random_index = np.random.randint(m)
+        # The book draws random_index = np.random.randint(m) once per step; drawing the
+        # epoch's m indices in one call gives the same numbers, in the same order.
+        for i in rng.randint(m, size=m).tolist():
             yield slice(i, i + 1)
 
     return _descend(
