@@ -117,7 +117,7 @@ def problem(m: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
 
 def flops_per_epoch(m: int, n: int, batch_size: int) -> int:
     """Operations of one epoch with batches of ``batch_size`` (book/stochastic.md, eq:sgd-flops)."""
-    return 4 * m * (n + 1) + 2 * -(-m // batch_size) * (n + 2)
+    return 4 * m * (n + 1) + -(-m // batch_size) * (2 * n + 5)
 
 
 def descent_epochs(m: int, n: int, repeats: int, budget: float) -> None:
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(header))
     for m in ([1_000] if args.quick else [1_000, 100_000]):
         descent_epochs(m, 10, repeats=3, budget=0.05 if args.quick else 0.5)
-    print("ratios are to batch descent; flops = 4 m (n+1) + 2 ceil(m/b) (n+2) per epoch")
+    print("ratios are to batch descent; flops = 4 m (n+1) + ceil(m/b) (2n + 5) per epoch")
     print(f"total time {time.perf_counter() - start_all:.0f} s")
     if flagged:
         for m, n, ratio in flagged:
