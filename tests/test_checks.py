@@ -64,6 +64,26 @@ WRONG = [
 ]
 
 
+# The chapter "Stochastic and mini-batch gradient descent".
+RIGHT.update(
+    {
+        "sgd-ex-one-instance": lambda t, X, y, i: mg.gradient(t, X[i : i + 1], y[i : i + 1]),
+        "sgd-ex-variance-factor": lambda m, b: (m - b) / (b * (m - 1)),
+        "sgd-ex-last-batch": lambda m, b: (m - (-(-m // b) - 1) * b) / b,
+    }
+)
+WRONG += [
+    ("sgd-ex-one-instance", lambda t, X, y, i: mg.gradient(t, X[i : i + 1], y[i : i + 1]) / len(X), "divided by m"),
+    ("sgd-ex-one-instance", lambda t, X, y, i: mg.gradient(t, X, y), "full gradient"),
+    ("sgd-ex-one-instance", lambda t, X, y, i: (X[i] @ t - y[i]) * X[i], "factor 2"),
+    ("sgd-ex-one-instance", lambda t, X, y, i: 2.0, "return n+1"),
+    ("sgd-ex-variance-factor", lambda m, b: 1 / b, "with replacement"),
+    ("sgd-ex-variance-factor", lambda m, b: (m - b) / (b * m), "(m - 1), not (m - b)/m"),
+    ("sgd-ex-variance-factor", lambda m, b: b * (m - 1) / max(m - b, 1e-300), "inverse"),
+    ("sgd-ex-last-batch", lambda m, b: b / (m - (-(-m // b) - 1) * b), "inverse"),
+    ("sgd-ex-last-batch", lambda m, b: (m % b) / b, "m % b is 0 there"),
+]
+
 def _book_exercise_labels() -> set[str]:
     labels = set()
     for page in BOOK.glob("*.md"):

@@ -13,6 +13,17 @@ Times, on the same data and in one run, four ways to compute
 * samples   — :func:`mse_gradient.gradient_by_samples`, a Python loop over
               the m instances.
 
+A second table times one epoch of the three descents of the chapter
+"Stochastic and mini-batch gradient descent": batch
+(:func:`mse_gradient.batch_gradient_descent`, one step per epoch), mini-batch
+with batches of 20 (:func:`mse_gradient.minibatch_gradient_descent`, m/20
+steps) and stochastic (:func:`mse_gradient.stochastic_gradient_descent`, m
+steps), all with the constant learning rate 0.01, and prints the ratios to
+batch descent next to the ratios of their operation counts: the arithmetic per
+epoch is nearly the same, the time is not, because every step pays a fixed cost
+of Python and library calls. (Each epoch also evaluates the cost once on the
+whole data, in all three.)
+
 Each time is the best of several repeats (the runs of the candidates are
 interleaved, so a slow moment of the machine hits all of them alike), and is
 reported as a ratio to the floor. `gradient` is flagged when it is more than
@@ -104,6 +115,37 @@ def problem(m: int, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.n
     return theta, X_b, y
 
 
+def flops_per_epoch(m: int, n: int, batch_size: int) -> int:
+    """Operations of one epoch with batches of ``batch_size`` (book/stochastic.md, eq:sgd-flops)."""
+    return 4 * m * (n + 1) + -(-m // batch_size) * (2 * n + 5)
+
+
+def descent_epochs(m: int, n: int, repeats: int, budget: float) -> None:
+    """Print the time per epoch of batch, mini-batch and stochastic descent, as ratios to batch."""
+    theta, X_b, y = problem(m, n)
+    eta = 0.01
+    descents = {
+        "batch": (m, lambda e: mg.batch_gradient_descent(X_b, y, eta=eta, n_epochs=e, theta0=theta)),
+        "mini-batch": (20, lambda e: mg.minibatch_gradient_descent(X_b, y, 20, n_epochs=e, theta0=theta, eta=eta)),
+        "stochastic": (1, lambda e: mg.stochastic_gradient_descent(X_b, y, n_epochs=e, theta0=theta, eta=eta)),
+    }
+    per_epoch = {}
+    for name, (batch_size, run) in descents.items():
+        result = run(1)
+        if result.diverged:
+            raise RuntimeError(f"{name} descent diverged at m = {m}, n = {n}")
+        epochs = calls_for(lambda: run(1), budget)
+        per_epoch[name] = best_times({name: lambda: run(epochs)}, {name: repeats}, budget=0.0)[name] / epochs
+    base = per_epoch["batch"]
+    for name, (batch_size, _) in descents.items():
+        flops = flops_per_epoch(m, n, batch_size) / flops_per_epoch(m, n, m)
+        steps = -(-m // batch_size)
+        print(
+            f"{m:>9} {n:>4} {name:>11} {steps:>8} | {fmt_time(per_epoch[name])} | "
+            f"{per_epoch[name] / base:10.1f}x | {flops:8.2f}x"
+        )
+
+
 def fmt_time(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:8.1f} µs"
@@ -160,6 +202,14 @@ def main(argv: list[str] | None = None) -> int:
     print("gradient = mse_gradient.gradient                  the same, with input validation")
     print("literal  = 2/m * X_b.T @ (X_b @ theta - y)        parsed as ((2/m) * X_b.T) @ (...): scales the matrix")
     print("samples  = mse_gradient.gradient_by_samples       a Python loop over the m instances")
+    print()
+    print("One epoch of the three descents (eta = 0.01, batches of 20): time per epoch, best of repeats")
+    header = f"{'m':>9} {'n':>4} {'descent':>11} {'steps':>8} | {'time/epoch':>11} | {'time ratio':>11} | {'flops ratio':>9}"
+    print(header)
+    print("-" * len(header))
+    for m in ([1_000] if args.quick else [1_000, 100_000]):
+        descent_epochs(m, 10, repeats=3, budget=0.05 if args.quick else 0.5)
+    print("ratios are to batch descent; flops = 4 m (n+1) + ceil(m/b) (2n + 5) per epoch")
     print(f"total time {time.perf_counter() - start_all:.0f} s")
     if flagged:
         for m, n, ratio in flagged:

@@ -31,6 +31,14 @@ from .gradients import (
 )
 from .model import mse, predict
 from .solvers import DescentResult, batch_gradient_descent, normal_equation
+from .stochastic import (
+    StochasticResult,
+    instance_gradients,
+    learning_schedule,
+    minibatch_gradient_descent,
+    minibatch_gradient_variance,
+    stochastic_gradient_descent,
+)
 from .verify import check_close, check_differs, check_raises, check_that
 from .symbolic import SymbolicProblem, closed_form_gradient, is_zero, symbolic_gradient, symbolic_problem
 
@@ -47,6 +55,12 @@ __all__ = [
     "normal_equation",
     "batch_gradient_descent",
     "DescentResult",
+    "stochastic_gradient_descent",
+    "minibatch_gradient_descent",
+    "StochasticResult",
+    "learning_schedule",
+    "instance_gradients",
+    "minibatch_gradient_variance",
     "SymbolicProblem",
     "symbolic_problem",
     "symbolic_gradient",

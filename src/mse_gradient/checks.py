@@ -316,6 +316,74 @@ def check(label: str, answer: Any) -> None:
     print(f"Exercise {label}: {feedback(label, answer)[1]}")
 
 
+# --- Exercises of the chapter "Stochastic and mini-batch gradient descent" (book/stochastic.md) ---
+
+
+def _judge_one_instance(answer: Any) -> tuple[bool, str]:
+    for theta, X_b, y, _ in _problems(seed=3):
+        for i in (0, X_b.shape[0] - 1):
+            result, error = _call(answer, theta, X_b, y, i)
+            if error:
+                return False, error
+            want = gradient(theta, X_b[i : i + 1], y[i : i + 1])
+            try:
+                given = np.ravel(np.asarray(result, dtype=float))
+            except (TypeError, ValueError):
+                return False, f"return an array of n+1 numbers; got {type(result).__name__}"
+            if given.shape != want.shape:
+                return False, f"return n+1 = {want.size} numbers (one per parameter); got shape {np.shape(result)}"
+            if _close(given, want):
+                continue
+            m = X_b.shape[0]
+            if _close(given, want / m):
+                return False, "you divided by m: the mean of that estimate is grad MSE / m, not grad MSE"
+            if _close(given, gradient(theta, X_b, y)):
+                return False, "this is the full gradient over all m instances; use instance i alone"
+            if _close(given, want / 2):
+                return False, "off by a factor 2: the derivative of e_i^2 is 2 e_i x^(i)"
+            if _close(given, -want):
+                return False, "wrong sign: the residual is theta^T x^(i) - y^(i) (prediction minus target)"
+            return False, f"for i = {i} expected 2 e_i x^(i) = {np.round(want, 6)}; got {np.round(given, 6)}"
+    return True, "g_i = 2 (theta^T x^(i) - y^(i)) x^(i), with no 1/m: its mean over i is the gradient."
+
+
+def _judge_variance_factor(answer: Any) -> tuple[bool, str]:
+    for m, b in [(100, 20), (10, 3), (50, 50), (7, 1)]:
+        result, error = _call(answer, m, b)
+        if error:
+            return False, error
+        want = (m - b) / (b * (m - 1))
+        if _close(result, want):
+            continue
+        if _close(result, 1 / b):
+            return False, "1/b is the ratio for b draws with replacement; a batch has no repeats"
+        if _close(result, (m - b) / (b * m)):
+            return False, "the finite-population factor is (m - b)/(m - 1), not (m - b)/m"
+        if _close(result, np.sqrt(want)) or _close(result, 1 / np.sqrt(b)):
+            return False, "that is a ratio of standard deviations; the question asks for variances"
+        if _close(result, 1 / want):
+            return False, "this is the inverse: the batch's variance is the smaller one"
+        return False, f"for m = {m}, b = {b} expected (m - b)/(b (m - 1)) = {want:.6f}; got {result}"
+    return True, "(m - b)/(b (m - 1)); for m = 100, b = 20 it is 80/1980, about 0.0404."
+
+
+def _judge_last_batch(answer: Any) -> tuple[bool, str]:
+    for m, b in [(100, 30), (100, 20), (10, 4), (7, 7), (9, 2)]:
+        result, error = _call(answer, m, b)
+        if error:
+            return False, error
+        last = m - (-(-m // b) - 1) * b
+        want = last / b
+        if _close(result, want):
+            continue
+        if _close(result, b / last):
+            return False, "this is the inverse: the book divides by b where it should divide by the smaller r"
+        if m % b == 0 and _close(result, 0.0):
+            return False, f"for m = {m}, b = {b} the last batch is full: m % b is 0 there, but r = b"
+        return False, f"for m = {m}, b = {b} the last batch has r = {last} instances; c = r / b = {want:.6f}"
+    return True, "c = r / b with r = m - (ceil(m/b) - 1) b; 1/3 for m = 100, b = 30, and 1 for b = 20."
+
+
 # --- Exercises of the chapter "The gradient in practice" (book/autodiff.md) ---
 
 
@@ -370,6 +438,27 @@ EXERCISES.update(
         e.label: e
         for e in [
             Exercise(
+                "sgd-ex-one-instance",
+                "def answer(theta, X_b, y, i):\n"
+                '    """Return the one-instance estimate g_i(theta) of the gradient, n+1 numbers."""\n'
+                "    ...  # your formula here\n",
+                _judge_one_instance,
+            ),
+            Exercise(
+                "sgd-ex-variance-factor",
+                "def answer(m, b):\n"
+                '    """Return E||g_B - grad||^2 / E||g_I - grad||^2 for batches of b out of m."""\n'
+                "    ...  # your formula here\n",
+                _judge_variance_factor,
+            ),
+            Exercise(
+                "sgd-ex-last-batch",
+                "def answer(m, batch_size):\n"
+                '    """Return c: the book\'s last-batch gradient is c times the batch\'s MSE gradient."""\n'
+                "    ...  # your formula here\n",
+                _judge_last_batch,
+
+
                 "ad-ex-chunks",
                 "def answer(theta, chunks):\n"
                 '    """Return the gradient of the MSE from chunks = [(X_c, y_c), ...] of unequal sizes."""\n'
