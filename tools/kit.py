@@ -30,6 +30,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 KIT_NAME = "mse-gradient-student-kit"
 JUPYTERLAB = "jupyterlab==4.6.6"  # the student's editor; the newest release when the kit was made
@@ -46,6 +48,24 @@ def version() -> str:
 def wheel_name() -> str:
     """File name of the package's wheel, e.g. ``mse_gradient-0.1.0-py3-none-any.whl``."""
     return f"mse_gradient-{version()}-py3-none-any.whl"
+
+
+def site_url(config_path: Path = ROOT / "_config.yml") -> str:
+    """The address the site is published at (``html.baseurl`` in ``_config.yml``), without a trailing slash; "" if unset."""
+    config = yaml.safe_load(config_path.read_text()) or {}
+    return str((config.get("html") or {}).get("baseurl") or "").rstrip("/")
+
+
+def wheel_url(base: str | None = None) -> str:
+    """Where the site serves the wheel, or "" when the site's address is not configured.
+
+    >>> wheel_url("https://example.org/course/").endswith("/course/_downloads/" + wheel_name())
+    True
+    >>> wheel_url("")
+    ''
+    """
+    base = site_url() if base is None else base.rstrip("/")
+    return f"{base}/_downloads/{wheel_name()}" if base else ""
 
 
 def student_requirements(requirements: Path = ROOT / "requirements.txt") -> str:
