@@ -121,7 +121,7 @@ WRONG = [
     ("ew-ex-find-error", ("chain rule", 0), 'answer with a dict {"rule"'),
     ("ew-ex-find-error", {"rule": "power rule", "step": 2, "j": 0}, "is not it"),
     ("ew-ex-find-error", {"rule": "chain rule", "step": 3, "j": 0}, "step 3 does not apply the missing rule"),
-    ("ew-ex-find-error", {"rule": "chain rule", "step": 6, "j": 0}, "step 6 is one the student never reaches"),
+    ("ew-ex-find-error", {"rule": "chain rule", "step": 6, "j": 0}, "step 6 is one of the steps the student skips"),
     ("ew-ex-find-error", {"rule": "chain rule", "step": 12, "j": 0}, "one of the eleven step numbers"),
     ("ew-ex-find-error", {"rule": "chain rule", "step": 2, "j": 1}, "not 1 for every instance"),
     ("ew-ex-shapes", {"a": (4, 1), "b": (1, 3), "c": (1, 4), "d": None}, "(b) is not defined"),

@@ -4,12 +4,14 @@ In an empty temporary directory, outside the repository: unzip the kit that
 the site serves, create a fresh virtual environment with ``python3.11 -m
 venv``, ``pip install`` what the kit's README says (its pinned
 ``requirements-student.txt`` and the wheel next to the notebooks; pip needs
-the package index and nothing else, and reuses its local cache), and execute
-every notebook with nbclient (which JupyterLab brings along) in a kernel of
-that environment. Every notebook must run to the end without an error, with
-the package imported from the environment, not from the repository.
+the package index and nothing else, reuses its local cache and, to save
+time, compiles no bytecode ahead), and execute every notebook with nbclient
+(which JupyterLab brings along) in a kernel of that environment. Every
+notebook must run to the end without an error, with the package imported
+from the environment, not from the repository.
 
-Needs the built site (``./run site``); it takes a minute or two, most of it pip.
+Needs the built site (``./run site``). It takes minutes, most of them pip
+installing JupyterLab and its dependencies.
 """
 
 from __future__ import annotations
@@ -89,7 +91,8 @@ def run_student_kit(kit: Path, workdir: Path) -> list[str]:
     venv = workdir / "venv"
     env = student_environment(home, venv)
     run([python, "-m", "venv", str(venv)], workdir, env, 300)
-    run([str(venv / "bin/pip"), "install", "--quiet", "-r", "requirements-student.txt", wheel_name()], folder, env, 1800)
+    pip = [str(venv / "bin/pip"), "install", "--quiet", "--no-compile"]
+    run([*pip, "-r", "requirements-student.txt", wheel_name()], folder, env, 1800)
     where = run([str(venv / "bin/python"), "-c", "import mse_gradient; print(mse_gradient.__file__)"], home, env, 120)
     assert Path(where.strip()).is_relative_to(venv), f"mse_gradient imported from {where.strip()}, not from the venv"
     runner = home / "run_notebooks.py"

@@ -325,7 +325,8 @@ def _judge_find_error(answer: Any) -> tuple[bool, str]:
         return False, f"the step is one of the eleven step numbers 1 to 11; got {step!r}"
     if step != STEP_OF_CHAIN_RULE:
         if 4 <= step <= 8:
-            return False, f"step {step} is one the student never reaches; which step applies the missing rule itself?"
+            return False, (f"step {step} is one of the steps the student skips, but the missing rule itself "
+                           "is applied in an earlier step: which one?")
         return False, f"step {step} does not apply the missing rule: look for the step whose name has it"
     if isinstance(j, bool) or not isinstance(j, numbers.Integral):
         return False, f"j is a whole number (an index of theta); got {j!r}"
