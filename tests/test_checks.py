@@ -1,4 +1,5 @@
-"""The exercises' self-checks: right answers pass, typical mistakes get a specific explanation."""
+"""The exercises' self-checks: right answers pass in any reasonable form, typical mistakes get a
+specific diagnosis, and no message for a wrong answer gives the solution away."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sympy
 
 import mse_gradient as mg
 from mse_gradient.checks import EXERCISES, check, feedback, is_correct
@@ -28,40 +30,133 @@ def _gap(theta, theta_prime, X_b, y):
     return float(d @ d) / X_b.shape[0]
 
 
+def _best_eta(lo, hi):
+    return 2 / (lo + hi), (hi - lo) / (hi + lo)
+
+
+SCALED_BOUND = mg.max_stable_eta(mg.add_bias(10 * mg.make_linear_data()[0]))
+OLD_BOUND = mg.max_stable_eta(mg.add_bias(mg.make_linear_data()[0]))
+
 RIGHT = {
     "td-ex-directional": _directional,
     "td-ex-minimum": _gap,
     "td-ex-ridge": _ridge,
     "ew-ex-by-hand": (-4 / 3, -2.0),
-    "ew-ex-find-error": ("the chain rule", 0),
+    "ew-ex-find-error": {"rule": "the chain rule", "step": 2, "j": 0},
     "ew-ex-shapes": {"a": (4, 1), "b": None, "c": (1, 4), "d": None},
     "ew-ex-sympy": 1,
-    "learning-ex-best-eta": lambda lo, hi: (2 / (lo + hi), (hi - lo) / (hi + lo)),
-    "learning-ex-scaling": (mg.max_stable_eta(mg.add_bias(10 * mg.make_linear_data()[0])), False),
+    "learning-ex-best-eta": _best_eta,
+    "learning-ex-scaling": (SCALED_BOUND, False),
     "learning-ex-precedence": {1, 4},
 }
 
+X02 = sympy.Symbol("x_0^(2)", real=True)
+
+# Right answers in the other forms a student may reasonably type (issue 15, section 4).
+OTHER_RIGHT_FORMS = [
+    ("ew-ex-by-hand", (-1.3333, -2), "rounded to 4 significant digits"),
+    ("ew-ex-by-hand", (-1.333, -2), "rounded to 4 significant digits, truncated"),
+    ("ew-ex-by-hand", [[-4 / 3], [-2.0]], "a column"),
+    ("ew-ex-by-hand", np.array([-4 / 3, -2]), "a 1-D array"),
+    ("ew-ex-by-hand", (sympy.Rational(-4, 3), sympy.Integer(-2)), "SymPy rationals"),
+    ("ew-ex-by-hand", sympy.Matrix([sympy.Rational(-4, 3), -2]), "a SymPy column"),
+    ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a).reshape(-1, 1), "an (n+1, 1) column"),
+    ("td-ex-ridge", lambda t, X, y, a: list(_ridge(t, X, y, a)), "a list"),
+    ("td-ex-directional", lambda t, X, y, v: tuple(np.array([x]) for x in _directional(t, X, y, v)), "1-element arrays"),
+    ("td-ex-directional", lambda t, X, y, v: list(_directional(t, X, y, v)), "a list"),
+    ("td-ex-minimum", lambda t, tp, X, y: np.array([[_gap(t, tp, X, y)]]), "a 1x1 array"),
+    ("ew-ex-sympy", X02, "the symbol x_0^(2)"),
+    ("ew-ex-sympy", sympy.Symbol("x_0^{(2)}") * 1, "x_0^{(2)} in LaTeX spelling"),
+    ("ew-ex-sympy", sympy.Integer(1), "a SymPy one"),
+    ("ew-ex-sympy", 1.0, "a float"),
+    ("ew-ex-sympy", "1", "a string"),
+    ("ew-ex-find-error", ("chain rule", 2, 0), "a tuple (rule, step, j)"),
+    ("ew-ex-find-error", {"Rule": "Chain rule", "step": np.int64(2), "j": 0}, "keys in another case, a NumPy int"),
+    ("ew-ex-shapes", {"a": [4, 1], "b": "not defined", "c": "1x4", "d": None}, "lists and strings"),
+    ("ew-ex-shapes", {"(a)": "4 x 1", "(b)": None, "(c)": (1, 4), "(d)": "undefined"}, "keys with parentheses"),
+    ("learning-ex-scaling", (0.00805, False), "the bound rounded to 0.00805"),
+    ("learning-ex-scaling", [0.008052, np.False_], "a list and a NumPy bool"),
+    ("learning-ex-best-eta", lambda lo, hi: [np.float64(2 / (lo + hi)), np.array((hi - lo) / (hi + lo))], "NumPy"),
+    ("learning-ex-precedence", [4, 1], "a list"),
+    ("learning-ex-precedence", "1 and 4", "a string"),
+]
+
+# Typical mistakes and the diagnosis each must get.
 WRONG = [
-    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) + 2 * a * t, "penalized the bias"),
-    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) + a * np.r_[0.0, t[1:]], "is 2 alpha theta_j"),
-    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y), "plain MSE gradient"),
+    ("td-ex-directional", lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] / 2),
+     "the curvature: off by a constant factor: your answer is 1/2 times the right one. You returned the coefficient"),
+    ("td-ex-directional", lambda t, X, y, v: (-_directional(t, X, y, v)[0], _directional(t, X, y, v)[1]),
+     "the slope: wrong sign"),
+    ("td-ex-directional", lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] * X.shape[0]),
+     "the curvature: off by a constant factor: your answer is m times the right one (m = 3). Divide by m"),
+    ("td-ex-directional", lambda t, X, y, v: (mg.gradient(t, X, y), 1.0), "wrong shape: the slope g'(0) is one number"),
+    ("td-ex-directional", lambda t, X, y, v: 1.0, "return a pair"),
+    ("td-ex-minimum", lambda t, tp, X, y: -_gap(t, tp, X, y), "wrong sign. The gap above the tangent plane is never negative"),
+    ("td-ex-minimum", lambda t, tp, X, y: _gap(t, tp, X, y) * X.shape[0], "m times the right one (m = 3). Divide by m"),
+    ("td-ex-minimum", lambda t, tp, X, y: 2 * _gap(t, tp, X, y), "2 times the right one"),
+    ("td-ex-minimum", lambda t, tp, X, y: _gap(t, tp, X, y) + 1, "the value differs. Put t = 1"),
+    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) + 2 * a * t, "the bias theta_0 is penalized"),
+    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) + a * np.r_[0.0, t[1:]],
+     "the penalty's part is off by a constant factor 1/2"),
+    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y), "the penalty's part is missing"),
+    ("td-ex-ridge", lambda t, X, y, a: 2 * a * np.r_[0.0, t[1:]], "the MSE's part is missing"),
+    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) / 2 + 2 * a * np.r_[0.0, t[1:]],
+     "the MSE's part is off by a constant factor 1/2; the penalty's part is right"),
+    ("td-ex-ridge", lambda t, X, y, a: -_ridge(t, X, y, a), "wrong sign"),
+    ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a).reshape(1, -1), "transposed vector"),
+    ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a)[1:], "wrong shape: the gradient has 2 entries"),
+    ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a) + np.r_[0.0, 0.0, 1.0][: t.size], "component j = 2 differs"),
     ("td-ex-ridge", lambda t, X, y, a: 1 / 0, "raised ZeroDivisionError"),
-    ("td-ex-directional", lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] / 2), "factor 2"),
-    ("td-ex-minimum", lambda t, tp, X, y: -_gap(t, tp, X, y), "should be ||X (theta' - theta)||^2 / m"),
-    ("ew-ex-by-hand", (-2 / 3, -1.0), "factor 2"),
-    ("ew-ex-by-hand", (4 / 3, 2.0), "wrong sign"),
-    ("ew-ex-by-hand", (-2.0, -3.0), "divide by m"),
-    ("ew-ex-by-hand", (-4 / 3, -1.0), "for theta_1 multiply"),
-    ("ew-ex-find-error", ("power rule", 0), "is not it"),
-    ("ew-ex-find-error", ("chain", 1), "not 1"),
+    ("td-ex-ridge", lambda t, X, y, a: None, "returns nothing"),
+    ("ew-ex-by-hand", (-2 / 3, -1.0), "1/2 times the right one. The power rule"),
+    ("ew-ex-by-hand", (-8 / 3, -4.0), "2 times the right one"),
+    ("ew-ex-by-hand", (4 / 3, 2.0), "wrong sign. The residual is the prediction minus the target"),
+    ("ew-ex-by-hand", (-4.0, -6.0), "m times the right one (m = 3). Divide by m = 3"),
+    ("ew-ex-by-hand", (-2.0, -3.0), "m/2 times the right one (m = 3). Multiply by 2/m"),
+    ("ew-ex-by-hand", (-4 / 3, -1.0), "component j = 1 differs (component 0 agrees)"),
+    ("ew-ex-by-hand", (-1.3, -2), "component j = 0 differs"),
+    ("ew-ex-by-hand", [[-4 / 3, -2.0]], "transposed vector"),
+    ("ew-ex-by-hand", (-4 / 3, -2.0, 0.0), "wrong shape"),
+    ("ew-ex-by-hand", "-4/3, -2", "should be 2 finite numbers"),
+    ("ew-ex-find-error", ("chain rule", 0), 'answer with a dict {"rule"'),
+    ("ew-ex-find-error", {"rule": "power rule", "step": 2, "j": 0}, "is not it"),
+    ("ew-ex-find-error", {"rule": "chain rule", "step": 3, "j": 0}, "step 3 does not apply the missing rule"),
+    ("ew-ex-find-error", {"rule": "chain rule", "step": 6, "j": 0}, "step 6 is one of the steps the student skips"),
+    ("ew-ex-find-error", {"rule": "chain rule", "step": 12, "j": 0}, "one of the eleven step numbers"),
+    ("ew-ex-find-error", {"rule": "chain rule", "step": 2, "j": 1}, "not 1 for every instance"),
     ("ew-ex-shapes", {"a": (4, 1), "b": (1, 3), "c": (1, 4), "d": None}, "(b) is not defined"),
+    ("ew-ex-shapes", {"a": (1, 4), "b": None, "c": (1, 4), "d": None}, "(a): transposed shape"),
+    ("ew-ex-shapes", {"a": (4, 3), "b": None, "c": (1, 4), "d": None}, "(a) is defined, but its shape is not (4, 3)"),
+    ("ew-ex-shapes", {"a": (4, 1), "b": None, "c": None, "d": None}, "(c) is defined"),
+    ("ew-ex-shapes", {"a": (4,), "b": None, "c": (1, 4), "d": None}, "(a): the book's vectors are matrices"),
     ("ew-ex-shapes", [(4, 1)], "answer with a dict"),
     ("ew-ex-sympy", 0, "does not vanish"),
-    ("learning-ex-best-eta", lambda lo, hi: (1 / hi, 0.5), "balances"),
-    ("learning-ex-scaling", (0.0048, True), "the bound"),
-    ("learning-ex-precedence", {1}, "[4] also scale"),
-    ("learning-ex-precedence", {1, 2, 4}, "[2] do(es) not scale"),
+    ("ew-ex-sympy", sympy.Symbol("theta_0") * X02, "still contains a theta"),
+    ("ew-ex-sympy", X02 + sympy.Symbol("x_1^(2)"), "vanishes by the constant rule"),
+    ("ew-ex-sympy", 2, "not the term step 8 leaves"),
+    ("learning-ex-best-eta", lambda lo, hi: (2 / hi, 0.5), "stability bound"),
+    ("learning-ex-best-eta", lambda lo, hi: (1 / hi, 0.5), "makes the factor at one extreme eigenvalue zero"),
+    ("learning-ex-best-eta", lambda lo, hi: (1 / (lo + hi), 0.5), "eta_star: off by a constant factor: your answer is 1/2"),
+    ("learning-ex-best-eta", lambda lo, hi: (2 / (lo + hi), (lo - hi) / (hi + lo)), "the factor is negative"),
+    ("learning-ex-best-eta", lambda lo, hi: (2 / (lo + hi), hi / lo), "eta_star is right; the factor: the value differs"),
+    ("learning-ex-scaling", (OLD_BOUND, False), "the bound of the unscaled data"),
+    ("learning-ex-scaling", (OLD_BOUND / 10, False), "divided by 10"),
+    ("learning-ex-scaling", (round(OLD_BOUND / 100, 6), True), "divided by 100"),
+    ("learning-ex-scaling", (SCALED_BOUND / 2, False), "1/2 times the right one. The largest stable rate"),
+    ("learning-ex-scaling", (0.0081, False), "the value differs. Compute it with max_stable_eta, and give it to 4"),
+    ("learning-ex-scaling", (SCALED_BOUND, True), "does descent converge above it"),
+    ("learning-ex-scaling", (SCALED_BOUND, "no"), "True or False"),
+    ("learning-ex-precedence", {1}, "another expression also scales the matrix"),
+    ("learning-ex-precedence", {1, 2, 4}, "expression 2 does not scale the matrix"),
+    ("learning-ex-precedence", {1, 5}, "numbered 1 to 4"),
+    ("learning-ex-precedence", 14, "answer with the set"),
 ]
+
+# Numbers of the solutions that no message for a wrong answer may print (besides the formulas below).
+SOLUTION_NUMBERS = {
+    "ew-ex-by-hand": ["4/3", "1.333", "-1, 1, -2", "-2, -3"],
+    "learning-ex-scaling": [f"{SCALED_BOUND:.{d}g}" for d in range(1, 6)],
+}
 
 
 # The chapter "Stochastic and mini-batch gradient descent".
@@ -91,9 +186,100 @@ def _book_exercise_labels() -> set[str]:
     return labels
 
 
+def solution_texts() -> dict[str, str]:
+    """The body of every ``{solution}`` block of the book, by exercise label."""
+    texts = {}
+    for page in BOOK.glob("*.md"):
+        for match in re.finditer(r"^(`{3,4})\{solution\}\s+(\S+)\n(.*?)^\1\s*$", page.read_text(), re.M | re.S):
+            texts[match.group(2)] = match.group(3)
+    return texts
+
+
+_LATEX_WORDS = {
+    r"\top": "T", r"\lVert": "||", r"\rVert": "||", r"\lambda": "lam", r"\ast": "*", r"\cdot": "*",
+    r"\btheta": "theta", r"\theta": "theta", r"\X": "X", r"\by": "y", r"\bv": "v", r"\be": "e", r"\bx": "x",
+    r"\alpha": "alpha", r"\eta": "eta", r"\kappa": "kappa", r"\grad": "grad", r"\MSE": "MSE",
+    r"\min": "min", r"\max": "max", r"\sum": "sum", r"\partial": "d", r"\geq": ">=", r"\ge": ">=",
+}
+
+
+def _fractions(text: str) -> str:
+    r"""``\frac{a}{b}`` as ``(a)/(b)``, after unbracing simple sub- and superscripts."""
+    text = re.sub(r"([_^])\{([^{}]*)\}", r"\1\2", text)
+    for _ in range(3):
+        text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"(\1)/(\2)", text)
+    return text
+
+
+def normalized(text: str) -> str:
+    r"""A formula reduced to what survives both LaTeX and plain text: ``\frac{2}{m}\X^\top`` and ``(2/m) X^T`` agree."""
+    text = _fractions(text)
+    text = re.sub(r"\\[A-Za-z]+", lambda match: _LATEX_WORDS.get(match.group(0), ""), text)
+    text = re.sub(r"\\.", "", text)
+    return re.sub(r"[^a-z0-9/*+\-=|'<>]", "", text.lower())
+
+
+def _top_level_pieces(text: str) -> list[str]:
+    """``text`` split at =, +, commas, colons, \\quad and line breaks that are outside brackets."""
+    text = re.sub(r"\\[,;! ]", " ", text)  # LaTeX spaces, not separators
+    text = re.sub(r"\\q?quad|\\Longrightarrow|\\\\|&", "=", _fractions(text))
+    pieces, depth, current = [], 0, ""
+    for char in text:
+        depth += char in "([{"
+        depth -= char in ")]}"
+        if depth <= 0 and char in "=+,:":
+            pieces.append(current)
+            current = ""
+        else:
+            current += char
+    return pieces + [current]
+
+
+def exercise_texts() -> dict[str, str]:
+    """The statement of every ``{exercise}`` of the book, by label."""
+    texts = {}
+    for page in BOOK.glob("*.md"):
+        for match in re.finditer(r"^(`{3,4})\{exercise\}[^\n]*\n:label:\s*(\S+)\n(.*?)^\1\s*$", page.read_text(), re.M | re.S):
+            texts[match.group(2)] = match.group(3)
+    return texts
+
+
+def _spans(text: str) -> list[str]:
+    """The display math, inline math and code spans of a MyST text."""
+    spans = re.findall(r"\$\$(.*?)\$\$", text, re.S)
+    spans += re.findall(r"(?<!\$)\$([^$\n]+)\$(?!\$)", re.sub(r"\$\$.*?\$\$", "", text, flags=re.S))
+    return spans + re.findall(r"`([^`\n]+)`", text)
+
+
+def solution_formulas(label: str) -> list[str]:
+    """The normalized pieces (between =, +, commas and \\quad) of every formula and code span of a solution,
+    except those that the exercise's statement itself contains (restating the question gives nothing away)."""
+    question = "".join(normalized(span) for span in _spans(exercise_texts()[label]))
+    text = solution_texts()[label]
+    pieces = []
+    for span in _spans(text):
+        for piece in _top_level_pieces(span):
+            piece = normalized(piece)
+            if len(piece) >= 8 and piece not in question:
+                pieces.append(piece)
+    return pieces
+
+
+def leaks(label: str, message: str) -> list[str]:
+    """The solution's formulas or numbers that ``message`` contains."""
+    plain = normalized(message)
+    found = [piece for piece in solution_formulas(label) if piece in plain]
+    return found + [number for number in SOLUTION_NUMBERS.get(label, []) if number in message]
+
+
 def test_every_exercise_of_the_book_has_a_self_check_and_vice_versa():
     assert _book_exercise_labels() == set(EXERCISES)
     assert set(RIGHT) == set(EXERCISES)
+    assert set(solution_texts()) == set(EXERCISES) == set(exercise_texts())
+
+
+def test_every_exercise_has_typical_mistakes_with_a_diagnosis():
+    assert {label for label, _, _ in WRONG} == set(EXERCISES)
 
 
 @pytest.mark.parametrize("label", sorted(EXERCISES))
@@ -101,6 +287,12 @@ def test_right_answer_is_accepted(label, capsys):
     assert is_correct(label, RIGHT[label]), feedback(label, RIGHT[label])
     check(label, RIGHT[label])
     assert capsys.readouterr().out.startswith(f"Exercise {label}: correct.")
+
+
+@pytest.mark.parametrize("label, answer, form", OTHER_RIGHT_FORMS, ids=[f"{lab}-{f}" for lab, _, f in OTHER_RIGHT_FORMS])
+def test_right_answer_in_another_form_is_accepted(label, answer, form):
+    ok, message = feedback(label, answer)
+    assert ok, f"{form}: {message}"
 
 
 @pytest.mark.parametrize("label", sorted(EXERCISES))
@@ -115,11 +307,47 @@ def test_empty_template_says_no_answer_yet(label, capsys):
     assert "not yet" in capsys.readouterr().out or "no answer yet" in message
 
 
-@pytest.mark.parametrize("label, answer, explanation", WRONG)
-def test_wrong_answers_are_explained(label, answer, explanation):
+@pytest.mark.parametrize("label, answer, explanation", WRONG, ids=[f"{lab}-{k}" for k, (lab, _, _) in enumerate(WRONG)])
+def test_wrong_answers_get_their_diagnosis(label, answer, explanation):
     ok, message = feedback(label, answer)
     assert not ok and message.startswith("not yet: ")
     assert explanation in message, message
+
+
+@pytest.mark.parametrize("label, answer, explanation", WRONG, ids=[f"{lab}-{k}" for k, (lab, _, _) in enumerate(WRONG)])
+def test_no_message_for_a_wrong_answer_gives_the_solution_away(label, answer, explanation):
+    message = feedback(label, answer)[1]
+    assert not leaks(label, message), f"{message!r} contains {leaks(label, message)}"
+
+
+@pytest.mark.parametrize("label", sorted(EXERCISES))
+def test_templates_give_nothing_away(label):
+    assert not leaks(label, EXERCISES[label].template)
+
+
+def test_the_leak_check_catches_the_old_messages():
+    """The messages that gave the solution away before issue 15 are caught."""
+    assert leaks("td-ex-ridge", "expected (2/m) X^T (X theta - y) + 2 alpha (0, theta_1..theta_n) = [0.1 0.2]")
+    assert leaks("td-ex-minimum", "the gap ... should be ||X (theta' - theta)||^2 / m = 0.123 here")
+    assert leaks("learning-ex-best-eta", "eta* is 2 / (lam_min + lam_max)")
+    assert leaks("ew-ex-by-hand", "give the two numbers; the residuals are e = (-1, 1, -2)")
+    assert leaks("learning-ex-scaling", f"the bound for the scaled data is about {SCALED_BOUND:.3g}")
+
+
+def test_precedence_messages_name_no_missing_expression():
+    """Saying which expressions are missing would give the answer away; saying which one is wrong does not."""
+    for answer in [{1}, {4}, set(), {2, 3}, {1, 2}]:
+        ok, message = feedback("learning-ex-precedence", answer)
+        assert not ok
+        for missing in {1, 4} - answer:
+            assert not re.search(rf"\b{missing}\b", message), message
+    assert not re.search(r"\b4\b", "another expression also scales the matrix: Python groups * / @ from the left")
+    assert re.search(r"\b4\b", "[4] also scale(s) the matrix")  # the message before issue 15
+
+
+def test_messages_are_deterministic():
+    for label, answer, _ in WRONG:
+        assert feedback(label, answer) == feedback(label, answer)
 
 
 def test_unknown_label():

@@ -403,7 +403,7 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
     source_nb = jupytext.read(page, fmt="md:myst")
     state = PageState(doc=page.stem, index=index)
 
-    cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(_preamble(page, index))]
+    cells: list[nbformat.NotebookNode] = [nbformat.v4.new_markdown_cell(_preamble(page, index)), *_install_cells()]
     for cell in source_nb.cells:
         tags = list(cell.metadata.get("tags", []))
         if "solution" in tags:
@@ -456,13 +456,41 @@ def _answer_cells(label: str) -> list[nbformat.NotebookNode]:
 
 
 def _preamble(page: Path, index: BookIndex) -> str:
+    """The first cell: what the notebook is, how a student installs the package, where the solutions are."""
+    from kit import KIT_NAME, site_url, wheel_name  # tools/kit.py, next to this module
+
     title = index.titles.get(page.stem, page.stem)
-    return (
+    site, wheel = site_url(), wheel_name()
+    book = f"[the book's site]({site}/book/{page.stem}.html)" if site else "the book's site"
+    has_exercises = any(doc == page.stem and label in EXERCISES for label, (doc, _, _) in index.blocks.items())
+    lines = [
         f"*Student notebook for the chapter \"{title}\" of the course module "
-        "\"The gradient of the MSE, derived and run\".*\n"
-        f"*It is generated from `book/{page.name}`; edit that file, not this one.*\n\n"
-        "To run it, install the course package once, from the repository root: "
-        "`pip install -e .` (it needs NumPy, Matplotlib and SymPy; "
-        "`pip install -r requirements.txt` installs everything at the tested versions).\n"
-        "Then run the cells from top to bottom. The solutions to the exercises are on the book's site, folded away."
-    )
+        "\"The gradient of the MSE, derived and run\".*",
+        "",
+        "**Before you run it**, install the course package `mse_gradient` once, in the Python environment of this "
+        f"notebook's kernel, from its wheel `{wheel}` (download it from {book}, under the chapter's title, "
+        f"into the folder of this notebook; the student kit `{KIT_NAME}.zip` has it next to all the notebooks).",
+        f"In a terminal in that folder: `pip install {wheel}`; with the kit's `requirements-student.txt` you also get "
+        f"JupyterLab and the tested versions of NumPy, SymPy and Matplotlib: `pip install -r requirements-student.txt {wheel}`.",
+        "In Colab: uncomment and run the cell below." if site else
+        f"In Colab: upload `{wheel}` into the file panel, then run `%pip install {wheel}` in a new cell.",
+        "",
+        "Then run the cells from top to bottom.",
+    ]
+    if has_exercises:
+        lines.append(
+            "After each exercise, write your answer in the answer cell and run the check below it: it says what is "
+            f"right, or what is wrong. The solutions are on {book}, folded away under each exercise."
+        )
+    return "\n".join(lines)
+
+
+def _install_cells() -> list[nbformat.NotebookNode]:
+    """With the site's address configured: a Colab-ready install cell, commented out (a no-op when run as is)."""
+    from kit import wheel_url
+
+    url = wheel_url()
+    if not url:
+        return []
+    source = f"# In Colab, or wherever mse_gradient is not installed: remove the # below and run this cell.\n# %pip install {url}"
+    return [nbformat.v4.new_code_cell(source, metadata={"tags": ["install"]})]

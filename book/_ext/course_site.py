@@ -8,6 +8,10 @@
 * Publishes the student notebooks: ``notebooks/*.ipynb`` is copied into the
   site under ``notebooks/`` and every chapter that has one gets a download
   link under its title, so the link works offline in the built site.
+* Builds the student kit (``tools/kit.py``): the package's wheel and
+  ``mse-gradient-student-kit.zip`` (all notebooks, the wheel, the students'
+  pinned requirements and a README) go into the site's ``_downloads/``, and
+  the landing page and every chapter's download area link both.
 * Writes the LaTeX macros of ``mathjax3_config`` (defined once, in
   ``_config.yml``) into the LaTeX preamble, so the PDF uses the same macros
   as the site.
@@ -31,6 +35,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +69,47 @@ def _notebooks_dir(app: Sphinx) -> Path:
     return Path(app.confdir) / "notebooks"
 
 
+def _kit() -> Any:
+    """``tools/kit.py``, the builder of the wheel and the student kit."""
+    tools = str(Path(__file__).resolve().parents[2] / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    import kit
+
+    return kit
+
+
+def kit_links(depth: int) -> str:
+    """HTML links to the student kit and the wheel, from a page ``depth`` folders below the site root."""
+    kit = _kit()
+    prefix = "../" * depth + "_downloads/"
+    zip_name, wheel = f"{kit.KIT_NAME}.zip", kit.wheel_name()
+    return (
+        f'<a class="reference download course-kit-link" href="{html.escape(prefix + zip_name)}" '
+        f'download="{html.escape(zip_name)}">Student kit (.zip)</a>: all notebooks, the package and how to install them; '
+        f'<a class="reference download course-wheel-link" href="{html.escape(prefix + wheel)}" '
+        f'download="{html.escape(wheel)}">the package <code>mse_gradient</code> as a wheel</a> '
+        f"(<code>pip install {html.escape(wheel)}</code>)."
+    )
+
+
+def add_kit_link_to_landing_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Put the student kit and wheel links under the landing page's title."""
+    if doctree is None or pagename != app.config.root_doc or "body" not in context:
+        return
+    link = f'<p class="course-notebook-link">{kit_links(pagename.count("/"))}</p>'
+    body, count = re.subn(r"</h1>", lambda match: match.group(0) + link, context["body"], count=1)
+    if count:
+        context["body"] = body
+
+
+def build_student_kit(app: Sphinx, exception: Exception | None) -> None:
+    """Build the wheel and the student kit into the site's ``_downloads/``."""
+    if exception is not None or app.builder.format != "html":
+        return
+    _kit().build_kit(Path(app.outdir) / "_downloads", _notebooks_dir(app))
+
+
 def add_notebook_link(app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     """Put a download link to the chapter's student notebook under the page title."""
     notebook = _notebooks_dir(app) / f"{Path(pagename).name}.ipynb"
@@ -75,7 +121,9 @@ def add_notebook_link(app: Sphinx, pagename: str, templatename: str, context: di
         '<p class="course-notebook-link"><a class="reference download" '
         f'href="{html.escape(href)}" download="{html.escape(notebook.name)}">'
         "Download this chapter as a student notebook (.ipynb)</a> "
-        "— runs in JupyterLab or Colab once the <code>mse_gradient</code> package is installed. "
+        "— runs in JupyterLab or Colab once the <code>mse_gradient</code> package is installed: "
+        + kit_links(depth)
+        + " "
         f'<a class="reference internal course-slides-link" href="{html.escape("../" * depth)}slides/{notebook.stem}.html">'
         "Lecture slides</a> for this chapter (reveal.js, offline)."
         + "".join(
@@ -399,6 +447,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("html-page-context", drop_thebe_scripts, priority=900)
     app.connect("html-page-context", add_notebook_link)
     app.connect("build-finished", copy_notebooks)
+    app.connect("build-finished", build_student_kit)
+    app.connect("html-page-context", add_kit_link_to_landing_page)
     app.connect("build-finished", write_root_redirect, priority=900)
     app.setup_extension("course_slides")
     app.connect("config-inited", add_latex_macros)

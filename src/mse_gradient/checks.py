@@ -7,20 +7,33 @@ cell ``check("<label>", answer)``. The check never raises on a wrong or
 missing answer — "Run all" in JupyterLab or Colab must reach the end of the
 notebook — it prints what is right or what is wrong, and why.
 
+A wrong answer gets a diagnosis, not the solution: a wrong shape, a constant
+factor (2, 1/2, m, 1/m), a wrong sign, a penalized bias, a transposed vector,
+or, when none of these fits, the first place where the answer differs. No
+message for a wrong answer states the solution's formula or its numbers.
+
+Right answers pass in any reasonable form: numbers typed to 4 significant
+digits (``DIGITS``), plain lists, 1-D arrays or columns alike, and SymPy
+numbers or expressions equal to the right value.
+
 Examples
 --------
 >>> check("ew-ex-by-hand", ...)
 Exercise ew-ex-by-hand: no answer yet. Replace the ... in the answer cell above.
->>> check("ew-ex-by-hand", [-4 / 3, -2])
+>>> check("ew-ex-by-hand", [-1.333, -2])
 Exercise ew-ex-by-hand: correct. (2/3) X^T e = (-4/3, -2).
->>> is_correct("ew-ex-by-hand", [-2 / 3, -1])
-False
+>>> check("ew-ex-by-hand", [-2 / 3, -1])
+Exercise ew-ex-by-hand: not yet: off by a constant factor: your answer is 1/2 times the right one. The power rule brings the exponent 2 down in front.
+>>> is_correct("ew-ex-by-hand", [[-4 / 3], [-2]])
+True
 """
 
 from __future__ import annotations
 
+import numbers
+import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -30,6 +43,9 @@ from .differentials import ridge_gradient, second_order_coefficient
 from .gradients import gradient
 
 __all__ = ["Exercise", "EXERCISES", "check", "is_correct", "feedback"]
+
+DIGITS = 4  # significant digits a typed answer needs
+RTOL = 1e-3  # relative tolerance that 4 significant digits meet (rounding errs by at most 5e-4)
 
 
 @dataclass(frozen=True)
@@ -84,22 +100,127 @@ def _close(a: Any, b: Any, tol: float = 1e-8) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol, atol=tol))
 
 
+# --- Reading answers in any reasonable form -------------------------------------------------------
+
+
+def _numeric(value: Any) -> np.ndarray | None:
+    """``value`` as a float array (numbers, lists, arrays, SymPy numbers and matrices), or None."""
+    if value is None or isinstance(value, (str, bytes, dict, set, frozenset)):
+        return None
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return array if np.all(np.isfinite(array)) else None
+
+
+def _scalar(value: Any, what: str) -> tuple[float | None, str | None]:
+    """One number, given as a number, a 1-element array or a SymPy number."""
+    array = _numeric(value)
+    if array is None:
+        return None, f"{what} should be one finite number; got {type(value).__name__}"
+    if array.size != 1:
+        return None, f"wrong shape: {what} is one number; you gave shape {array.shape}"
+    return float(array.reshape(())), None
+
+
+def _vector(value: Any, k: int, what: str) -> tuple[np.ndarray | None, str | None]:
+    """A vector of ``k`` numbers, given 1-D or as a (k, 1) column."""
+    array = _numeric(value)
+    if array is None:
+        return None, f"{what} should be {k} finite numbers (a list, a 1-D array or a column); got {type(value).__name__}"
+    if array.shape in ((k,), (k, 1)):
+        return array.reshape(k), None
+    if k > 1 and array.shape == (1, k):
+        return None, f"transposed vector: {what} is a column; you gave a row of shape (1, {k}); give shape ({k},) or ({k}, 1)"
+    return None, f"wrong shape: {what} has {k} entries, shape ({k},) or ({k}, 1); you gave shape {array.shape}"
+
+
+def _agree(given: Any, want: Any) -> bool:
+    """Equal to about ``DIGITS`` significant digits (relative to each entry and to the largest one)."""
+    given, want = np.asarray(given, dtype=float), np.asarray(want, dtype=float)
+    if given.shape != want.shape:
+        return False
+    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    return bool(np.all(np.abs(given - want) <= RTOL * np.abs(want) + RTOL * 1e-2 * scale + 1e-12))
+
+
+def _factors(m: int | None) -> list[tuple[float, str]]:
+    factors = [(2.0, "2"), (0.5, "1/2")]
+    if m is not None and m > 2:
+        factors += [(float(m), "m"), (1 / m, "1/m"), (m / 2, "m/2"), (2 / m, "2/m")]
+    return factors
+
+
+def _diagnose(given: np.ndarray, want: np.ndarray, m: int | None = None,
+              hints: dict[str, str] | None = None, where: str = "") -> str | None:
+    """None when ``given`` agrees with ``want``; else what is wrong, without the right numbers.
+
+    ``hints`` adds a sentence to a diagnosis: keys ``"sign"``, a factor's name
+    (``"2"``, ``"1/2"``, ``"m"``, ``"1/m"``, ``"m/2"``, ``"2/m"``), or
+    ``"component"`` for the first differing entry.
+    """
+    if _agree(given, want):
+        return None
+    hints = hints or {}
+
+    def say(text: str, key: str) -> str:
+        hint = hints.get(key, "")
+        return where + text + (f". {hint}" + ("" if hint.endswith(("?", ".")) else ".") if hint else "")
+
+    if np.any(want) and _agree(given, -want):
+        return say("wrong sign", "sign")
+    for factor, name in _factors(m):
+        if np.any(want) and _agree(given, factor * want):
+            with_m = f" (m = {m})" if "m" in name else ""
+            return say(f"off by a constant factor: your answer is {name} times the right one{with_m}", name)
+    flat_given, flat_want = np.ravel(given), np.ravel(want)
+    if flat_want.size == 1:
+        return say("the value differs", "component")
+    j = next(k for k in range(flat_want.size) if not _agree(flat_given[k], flat_want[k]))
+    agree = f" (components 0 to {j - 1} agree)" if j > 1 else " (component 0 agrees)" if j == 1 else ""
+    return say(f"component j = {j} differs{agree}", "component")
+
+
+def _where(X_b: np.ndarray) -> str:
+    m, n1 = X_b.shape
+    return f"for a test problem with m = {m}, n = {n1 - 1}: "
+
+
+# --- The judges ---------------------------------------------------------------------------------
+
+
 def _judge_directional(answer: Any) -> tuple[bool, str]:
     for theta, X_b, y, v in _problems():
         result, error = _call(answer, theta, X_b, y, v)
         if error:
             return False, error
-        if not (isinstance(result, tuple) and len(result) == 2):
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
             return False, "return a pair (slope, curvature): two numbers"
-        slope, curvature = result
-        want_slope = float(gradient(theta, X_b, y) @ v)
-        want_curv = 2 * second_order_coefficient(X_b, v)
-        if not _close(slope, want_slope):
-            return False, f"the slope g'(0) should be grad MSE(theta)^T v = {want_slope:.6f}; you returned {slope}"
-        if _close(curvature, want_curv / 2):
-            return False, "the curvature is off by a factor 2: g''(t) = 2 ||X v||^2 / m, twice the t^2 coefficient"
-        if not _close(curvature, want_curv):
-            return False, f"the curvature g''(0) should be 2 ||X v||^2 / m = {want_curv:.6f}; you returned {curvature}"
+        m = X_b.shape[0]
+        slope, problem = _scalar(result[0], "the slope g'(0)")
+        if problem:
+            return False, problem + (" (the derivative along v is a number, not a vector)" if "shape" in problem else "")
+        curvature, problem = _scalar(result[1], "the curvature g''(0)")
+        if problem:
+            return False, problem
+        wrong = _diagnose(
+            np.array(slope), np.array(float(gradient(theta, X_b, y) @ v)), m, where=_where(X_b) + "the slope: ",
+            hints={"sign": "The slope is the first-order term of MSE(theta + t v) in t, with its sign",
+                   "component": "Read it off the term of the expansion that is linear in t"},
+        )
+        if wrong:
+            return False, wrong
+        wrong = _diagnose(
+            np.array(curvature), np.array(2 * second_order_coefficient(X_b, v)), m,
+            where=_where(X_b) + "the curvature: ",
+            hints={"1/2": "You returned the coefficient of t^2; differentiate that term twice",
+                   "sign": "A sum of squares divided by m cannot be negative",
+                   "m": "Divide by m: the MSE is a mean",
+                   "component": "Read it off the term of the expansion that is quadratic in t"},
+        )
+        if wrong:
+            return False, wrong
     return True, "g'(0) = grad MSE^T v and g'' = 2 ||X v||^2 / m on five random problems."
 
 
@@ -109,32 +230,51 @@ def _judge_minimum(answer: Any) -> tuple[bool, str]:
         result, error = _call(answer, theta, theta_prime, X_b, y)
         if error:
             return False, error
-        want = second_order_coefficient(X_b, theta_prime - theta)
-        if not _close(result, want):
-            return False, (
-                f"the gap MSE(theta') - MSE(theta) - grad^T (theta' - theta) should be ||X (theta' - theta)||^2 / m "
-                f"= {want:.6f} here; you returned {result}"
-            )
+        gap, problem = _scalar(result, "the gap")
+        if problem:
+            return False, problem
+        wrong = _diagnose(
+            np.array(gap), np.array(second_order_coefficient(X_b, theta_prime - theta)), X_b.shape[0],
+            where=_where(X_b),
+            hints={"sign": "The gap above the tangent plane is never negative: check the order of the terms",
+                   "m": "Divide by m: the MSE is a mean",
+                   "2": "Only the first-order term carries a factor 2",
+                   "component": "Put t = 1 and v = theta' - theta into the exact expansion; which term is left?"},
+        )
+        if wrong:
+            return False, wrong
     return True, "the gap above the tangent plane is ||X (theta' - theta)||^2 / m >= 0, so the MSE is convex."
 
 
 def _judge_ridge(answer: Any) -> tuple[bool, str]:
+    alpha = 0.7
     for theta, X_b, y, _ in _problems(seed=2):
-        alpha = 0.7
         result, error = _call(answer, theta, X_b, y, alpha)
         if error:
             return False, error
+        given, problem = _vector(result, theta.size, "the gradient")
+        if problem:
+            return False, problem
         want = ridge_gradient(theta, X_b, y, alpha)
-        if _close(result, want):
+        if _agree(given, want):
             continue
         g = gradient(theta, X_b, y)
-        if _close(result, g + 2 * alpha * theta):
-            return False, "you penalized the bias theta_0 too; the book's ridge sums alpha theta_j^2 over j = 1..n only"
-        if _close(result, g + alpha * np.r_[0.0, theta[1:]]):
-            return False, "the derivative of alpha theta_j^2 is 2 alpha theta_j, not alpha theta_j"
-        if _close(result, g):
-            return False, "this is the plain MSE gradient: the penalty's term 2 alpha (0, theta_1, ..., theta_n) is missing"
-        return False, f"expected (2/m) X^T (X theta - y) + 2 alpha (0, theta_1..theta_n) = {np.round(want, 6)}"
+        penalty = want - g
+        where = _where(X_b)
+        if _agree(given, g + 2 * alpha * theta):
+            return False, where + "the bias theta_0 is penalized: component j = 0 differs. The penalty sums over j = 1..n only"
+        if _agree(given, g):
+            return False, where + "the penalty's part is missing: this is the plain MSE gradient"
+        if _agree(given, penalty):
+            return False, where + "the MSE's part is missing: only the penalty's part is there"
+        for factor, name in _factors(X_b.shape[0]):
+            if _agree(given, g + factor * penalty):
+                return False, where + (f"the penalty's part is off by a constant factor {name}"
+                                       + (": differentiate alpha theta_j^2 with the power rule" if name == "1/2" else ""))
+            if _agree(given, factor * g + penalty):
+                return False, where + f"the MSE's part is off by a constant factor {name}; the penalty's part is right"
+        return False, _diagnose(given, want, X_b.shape[0], where=where,
+                                hints={"component": "Compare each component with the MSE's gradient plus the penalty's"})
     return True, "grad J = (2/m) X^T (X theta - y) + 2 alpha (0, theta_1, ..., theta_n) on five random problems."
 
 
@@ -142,95 +282,209 @@ def _judge_by_hand(answer: Any) -> tuple[bool, str]:
     X_b = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]])
     y = np.array([2.0, 1.0, 5.0])
     theta = np.array([1.0, 1.0])
-    want = gradient(theta, X_b, y)
-    if _close(answer, want):
-        return True, "(2/3) X^T e = (-4/3, -2)."
-    if _close(answer, want / 2):
-        return False, "off by a factor 2: the power rule brings down the exponent 2"
-    if _close(answer, want * 3 / 2) or _close(answer, want * 3):
-        return False, "divide by m = 3: the MSE is a mean over the instances"
-    if _close(answer, -want):
-        return False, "wrong sign: the residual is theta^T x - y (prediction minus target)"
-    if _close(np.size(answer), 2) and _close(np.ravel(answer)[0], want[0]):
-        return False, "d/dtheta_0 is right; for theta_1 multiply each residual by x_1^(i) = 0, 1, 2"
-    return False, "give the two numbers (dMSE/dtheta_0, dMSE/dtheta_1); the residuals are e = (-1, 1, -2)"
+    given, problem = _vector(answer, 2, "the answer (dMSE/dtheta_0, dMSE/dtheta_1)")
+    if problem:
+        return False, problem
+    wrong = _diagnose(
+        given, gradient(theta, X_b, y), m=3,
+        hints={
+            "1/2": "The power rule brings the exponent 2 down in front",
+            "2": "The factor 2 of the power rule appears once",
+            "m": "Divide by m = 3: the MSE is a mean over the instances",
+            "m/2": "Multiply by 2/m = 2/3: the power rule's 2 and the mean's 1/m",
+            "sign": "The residual is the prediction minus the target",
+            "component": "Use the same residuals in both components; for theta_j each residual is multiplied by x_j^(i)",
+        },
+    )
+    if wrong:
+        return False, wrong
+    return True, "(2/3) X^T e = (-4/3, -2)."
+
+
+STEP_OF_CHAIN_RULE = 2  # step 2 of the element-wise proof: the sum rule, then the chain rule
+
+
+def _find_error_parts(answer: Any) -> tuple[tuple[Any, Any, Any] | None, str | None]:
+    if isinstance(answer, dict):
+        keys = {str(k).lower(): v for k, v in answer.items()}
+        if {"rule", "step", "j"} <= set(keys):
+            return (keys["rule"], keys["step"], keys["j"]), None
+    elif isinstance(answer, (tuple, list)) and len(answer) == 3:
+        return tuple(answer), None
+    return None, 'answer with a dict {"rule": "name of the missing rule", "step": its step number, "j": j}'
 
 
 def _judge_find_error(answer: Any) -> tuple[bool, str]:
-    if not (isinstance(answer, tuple) and len(answer) == 2):
-        return False, 'answer with a pair: ("name of the missing rule", j for which the result is still right)'
-    rule, j = answer
+    parts, problem = _find_error_parts(answer)
+    if problem:
+        return False, problem
+    rule, step, j = parts
     if not isinstance(rule, str) or "chain" not in rule.lower():
-        return False, f"{rule!r} is not it: which rule multiplies by the derivative of the inner function?"
+        return False, f"the rule {rule!r} is not it: which rule multiplies by the derivative of the inner function?"
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or not 1 <= step <= 11:
+        return False, f"the step is one of the eleven step numbers 1 to 11; got {step!r}"
+    if step != STEP_OF_CHAIN_RULE:
+        if 4 <= step <= 8:
+            return False, (f"step {step} is one of the steps the student skips, but the missing rule itself "
+                           "is applied in an earlier step: which one?")
+        return False, f"step {step} does not apply the missing rule: look for the step whose name has it"
+    if isinstance(j, bool) or not isinstance(j, numbers.Integral):
+        return False, f"j is a whole number (an index of theta); got {j!r}"
     if j != 0:
-        return False, f"for j = {j} the missing factor x_j^(i) is not 1; for which j is it 1 for every instance?"
-    return True, "the chain rule is missing; the result is right only for j = 0, where x_0^(i) = 1."
+        return False, f"for j = {j} the missing factor x_j^(i) is not 1 for every instance; for which j is it?"
+    return True, "the chain rule (step 2) is missing; the result is right only for j = 0, where x_0^(i) = 1."
+
+
+def _shape(value: Any) -> tuple[Any, bool]:
+    """A shape given as a tuple, a list, "4x1" or "4 by 1"; None, "undefined" or "not defined" mean undefined."""
+    if value is None:
+        return None, True
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in {"none", "undefined", "not defined", "no"}:
+            return None, True
+        sizes = re.fullmatch(r"\(?\s*(\d+)\s*(?:x|×|by|,)\s*(\d+)\s*\)?", text)
+        return (tuple(int(s) for s in sizes.groups()), True) if sizes else (value, False)
+    try:
+        sizes = tuple(value)
+    except TypeError:
+        return value, False
+    if all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in sizes):
+        return tuple(int(s) for s in sizes), True
+    return value, False
 
 
 def _judge_shapes(answer: Any) -> tuple[bool, str]:
     want = {"a": (4, 1), "b": None, "c": (1, 4), "d": None}
-    if not isinstance(answer, dict) or set(answer) != set(want):
-        return False, 'answer with a dict {"a": shape or None, "b": ..., "c": ..., "d": ...}'
+    if not isinstance(answer, dict) or {str(k).strip("() ").lower() for k in answer} != set(want):
+        return False, 'answer with a dict {"a": shape or None, "b": ..., "c": ..., "d": ...}, e.g. (4, 1)'
+    given = {str(k).strip("() ").lower(): v for k, v in answer.items()}
     for key, shape in want.items():
-        given = None if answer[key] is None else tuple(answer[key])
-        if given != shape:
-            if shape is None:
-                return False, f"({key}) is not defined: check the inner sizes of the product"
-            return False, f"({key}) is defined; its shape is not {given}"
+        value, readable = _shape(given[key])
+        if not readable:
+            return False, f"({key}): give a shape as (rows, columns), or None when the expression is not defined"
+        if value == shape:
+            continue
+        if shape is None:
+            return False, f"({key}) is not defined: compare the inner sizes of each product"
+        if value is None:
+            return False, f"({key}) is defined: check the inner sizes again"
+        if len(value) != 2:
+            return False, f"({key}): the book's vectors are matrices with one column; give (rows, columns)"
+        if value == shape[::-1]:
+            return False, f"({key}): transposed shape: rows and columns are swapped"
+        return False, f"({key}) is defined, but its shape is not {value}: the product keeps the outer sizes"
     return True, "(a) is the residual column e (4, 1), (c) is e^T (1, 4); (b) and (d) are not defined."
 
 
 def _judge_sympy(answer: Any) -> tuple[bool, str]:
+    import sympy
+
     try:
-        value = complex(answer)
-    except (TypeError, ValueError):
-        return False, "give the number that step 8 leaves for j = 0 (the derivative of theta_0 x_0 with x_0 = 1)"
-    if value == 1:
+        value = sympy.sympify(answer)
+    except (sympy.SympifyError, TypeError, ValueError, SyntaxError):
+        return False, "give the term step 8 leaves for j = 0: a number or a SymPy expression"
+    if not isinstance(value, sympy.Expr):
+        return False, f"give one number or SymPy expression, not a {type(value).__name__}"
+    symbols = sorted(value.free_symbols, key=str)
+    bias = {s: 1 for s in symbols if re.sub(r"[{}\s]", "", str(s)).startswith("x_0")}
+    reduced = sympy.simplify(value.subs(bias))
+
+    def equals(target: int) -> bool:
+        if reduced.is_number:
+            return abs(complex(reduced) - target) <= 1e-12
+        return reduced.equals(target) is True
+
+    if equals(1):
         return True, "d/dtheta_0 [theta_0 x_0^(2)] = x_0^(2) = 1; the term theta_1 x_1^(2) vanishes."
-    if value == 0:
+    if equals(0):
         return False, "theta_0 is what we differentiate by, so its term does not vanish"
-    return False, f"{answer} is not it: theta_0 x_0^(2) with x_0^(2) = 1, differentiated by theta_0"
+    if any(str(s).startswith("theta") for s in reduced.free_symbols):
+        return False, "the derivative still contains a theta: step 8 differentiates theta_0 away"
+    if any(str(s).startswith("x_1") for s in reduced.free_symbols):
+        return False, "the term with x_1^(2) does not contain theta_0: it vanishes by the constant rule"
+    return False, "not the term step 8 leaves: which term of the prediction contains theta_0, and what is its derivative?"
 
 
 def _judge_best_eta(answer: Any) -> tuple[bool, str]:
     for lam_min, lam_max in [(0.339424, 4.130055), (1.0, 3.0), (0.5, 10.0)]:
+        where = f"for lam_min = {lam_min}, lam_max = {lam_max}: "
         result, error = _call(answer, lam_min, lam_max)
         if error:
             return False, error
-        if not (isinstance(result, tuple) and len(result) == 2):
+        if not (isinstance(result, (tuple, list)) and len(result) == 2):
             return False, "return a pair (eta_star, factor)"
-        eta_star, factor = result
-        if not _close(eta_star, 2 / (lam_min + lam_max)):
-            return False, "eta* balances |1 - eta lam_min| = |1 - eta lam_max| with opposite signs: solve for eta"
-        if not _close(factor, (lam_max - lam_min) / (lam_max + lam_min)):
-            return False, "eta* is right; put it into 1 - eta* lam_min for the factor"
+        eta_star, problem = _scalar(result[0], "eta_star")
+        if problem:
+            return False, problem
+        factor, problem = _scalar(result[1], "the factor")
+        if problem:
+            return False, problem
+        want_eta = 2 / (lam_min + lam_max)
+        if _agree(eta_star, 2 / lam_max):
+            return False, where + "that eta_star is the stability bound, the largest rate that converges, not the fastest"
+        if _agree(eta_star, 1 / lam_max) or _agree(eta_star, 1 / lam_min):
+            return False, where + ("eta_star makes the factor at one extreme eigenvalue zero, but the factor at the other "
+                                   "is then large: the best rate makes the two equal")
+        wrong = _diagnose(np.array(eta_star), np.array(want_eta), where=where + "eta_star: ",
+                          hints={"component": "At the best rate the factors at lam_min and at lam_max are equal: "
+                                              "one step undershoots and the other overshoots by the same amount"})
+        if wrong:
+            return False, wrong
+        if factor < 0:
+            return False, where + "the factor is negative, but it is an absolute value"
+        wrong = _diagnose(np.array(factor), np.array(abs(1 - want_eta * lam_min)), where=where + "eta_star is right; the factor: ",
+                          hints={"component": "Evaluate the factor with eta_star at lam_min or at lam_max"})
+        if wrong:
+            return False, wrong
     return True, "eta* = 2 / (lam_min + lam_max), factor = (lam_max - lam_min) / (lam_max + lam_min)."
 
 
 def _judge_scaling(answer: Any) -> tuple[bool, str]:
     X, _ = make_linear_data()
     bound = max_stable_eta(add_bias(10 * X))
-    if not (isinstance(answer, tuple) and len(answer) == 2):
+    old = max_stable_eta(add_bias(X))
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
         return False, "answer with a pair (the largest stable eta after scaling, does eta = 0.1 converge: True/False)"
-    eta_bound, converges = answer
-    if not _close(eta_bound, bound, tol=1e-6):
-        return False, f"the bound 2 / lam_max for the scaled data is about {bound:.3g}; compute it with max_stable_eta"
-    if converges is not False:
-        return False, f"0.1 is above the new bound {bound:.4f}: does the descent converge?"
-    return True, f"the bound drops to {bound:.4f}, so eta = 0.1 diverges after scaling x_1 by 10."
+    eta_bound, problem = _scalar(answer[0], "the bound")
+    if problem:
+        return False, problem
+    converges = answer[1]
+    if not _agree(eta_bound, bound):
+        if _agree(eta_bound, old):
+            return False, "that is the bound of the unscaled data: scale the feature x_1 by 10 first"
+        if _agree(eta_bound, old / 10):
+            return False, "that is the old bound divided by 10, but lam_max does not grow by 10: compute it with max_stable_eta"
+        if _agree(eta_bound, old / 100):
+            return False, "close to the old bound divided by 100, but lam_max is not exactly 100 times the old one: compute it"
+        return False, _diagnose(
+            np.array(eta_bound), np.array(bound),
+            hints={"1/2": "The largest stable rate is what max_stable_eta returns",
+                   "component": f"Compute it with max_stable_eta, and give it to {DIGITS} significant digits"},
+        )
+    if not isinstance(converges, (bool, np.bool_)):
+        return False, f"the second entry is True or False; got {converges!r}"
+    if converges:
+        return False, "compare eta = 0.1 with your bound: does descent converge above it?"
+    return True, f"the bound drops to {bound:.4g}, so eta = 0.1 diverges after scaling x_1 by 10."
 
 
 def _judge_precedence(answer: Any) -> tuple[bool, str]:
+    if isinstance(answer, str):
+        answer = re.findall(r"\d+", answer)
     try:
-        given = set(answer)
-    except TypeError:
+        given = {int(k) for k in answer}
+    except (TypeError, ValueError):
         return False, "answer with the set of expression numbers, e.g. {1, 2}"
-    if given == {1, 4}:
+    right = {1, 4}
+    if given == right:
         return True, "1 and 4 scale the matrix; * / @ group from the left."
-    missing, extra = {1, 4} - given, given - {1, 4}
+    if given - {1, 2, 3, 4}:
+        return False, f"{sorted(given - {1, 2, 3, 4})}: the expressions are numbered 1 to 4"
+    extra = sorted(given - right)
     if extra:
-        return False, f"{sorted(extra)} do(es) not scale the matrix: the product with r comes first there"
-    return False, f"{sorted(missing)} also scale(s) the matrix: Python groups * / @ from the left"
+        return False, f"expression {extra[0]} does not scale the matrix: the product with r comes first there"
+    return False, "another expression also scales the matrix: Python groups * / @ from the left"
 
 
 EXERCISES: dict[str, Exercise] = {
@@ -253,14 +507,18 @@ EXERCISES: dict[str, Exercise] = {
         Exercise(
             "td-ex-ridge",
             "def answer(theta, X_b, y, alpha):\n"
-            '    """Return the gradient of MSE(theta) + alpha * sum_{j>=1} theta_j**2."""\n'
+            '    """Return the gradient of MSE(theta) + alpha * sum_{j>=1} theta_j**2 (1-D or a column)."""\n'
             "    ...  # your formula here\n",
             _judge_ridge,
         ),
-        Exercise("ew-ex-by-hand", "answer = ...  # (dMSE/dtheta_0, dMSE/dtheta_1), computed by hand\n", _judge_by_hand),
+        Exercise(
+            "ew-ex-by-hand",
+            "answer = ...  # (dMSE/dtheta_0, dMSE/dtheta_1) by hand: fractions such as 5/7, or 4 significant digits\n",
+            _judge_by_hand,
+        ),
         Exercise(
             "ew-ex-find-error",
-            'answer = ...  # ("the missing rule", j for which the student is still right)\n',
+            'answer = ...  # {"rule": "the missing rule", "step": its step number, "j": j where the student is right}\n',
             _judge_find_error,
         ),
         Exercise(
@@ -268,7 +526,11 @@ EXERCISES: dict[str, Exercise] = {
             'answer = ...  # {"a": shape or None, "b": ..., "c": ..., "d": ...}, e.g. (4, 1)\n',
             _judge_shapes,
         ),
-        Exercise("ew-ex-sympy", "answer = ...  # what step 8 turns the remaining term into, for j = 0\n", _judge_sympy),
+        Exercise(
+            "ew-ex-sympy",
+            "answer = ...  # what step 8 turns the remaining term into, for j = 0 (a number or a SymPy expression)\n",
+            _judge_sympy,
+        ),
         Exercise(
             "learning-ex-best-eta",
             "def answer(lam_min, lam_max):\n"
@@ -278,7 +540,8 @@ EXERCISES: dict[str, Exercise] = {
         ),
         Exercise(
             "learning-ex-scaling",
-            "answer = ...  # (largest stable eta after scaling x_1 by 10, does eta = 0.1 converge? True/False)\n",
+            "answer = ...  # (largest stable eta after scaling x_1 by 10, to 4 significant digits;"
+            " does eta = 0.1 converge? True/False)\n",
             _judge_scaling,
         ),
         Exercise(
