@@ -720,8 +720,8 @@ EXERCISES.update(
                 '    """Return c: the book\'s last-batch gradient is c times the batch\'s MSE gradient."""\n'
                 "    ...  # your formula here\n",
                 _judge_last_batch,
-
-
+            ),
+            Exercise(
                 "ad-ex-chunks",
                 "def answer(theta, chunks):\n"
                 '    """Return the gradient of the MSE from chunks = [(X_c, y_c), ...] of unequal sizes."""\n'
