@@ -26,10 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 from chapter_cells import CodeCell, code_cells  # noqa: E402
+from myst_to_notebook import is_executable  # noqa: E402
 
 COMPARISONS = {"allclose", "isclose", "array_equal", "array_equiv"}
 HELPER_NAMES = {"agree", "agrees", "close", "same", "approx_equal"}
-CHAPTERS = sorted((ROOT / "book").glob("*.md"))
+# Pages with a kernel (a jupytext header) are executed; plain pages such as the
+# instructor guide show code blocks that are never run.
+CHAPTERS = sorted(p for p in (ROOT / "book").glob("*.md") if is_executable(p))
 MAGIC = re.compile(r"^\s*[%!]")
 
 
