@@ -719,7 +719,7 @@ EXERCISES: dict[str, Exercise] = {
         Exercise(
             "sgd-ex-one-instance",
             "def answer(theta, X_b, y, i):\n"
-            '    """Return the one-instance estimate g_i(theta) of the gradient, n+1 numbers (1-D or a column)."""\n'
+            '    """Return the one-instance estimate g_i(theta) of the gradient, n+1 numbers."""\n'
             "    ...  # your formula here\n",
             _judge_one_instance,
         ),
