@@ -91,15 +91,6 @@ def _call(function: Any, *args: Any) -> tuple[Any, str | None]:
     return result, None
 
 
-def _close(a: Any, b: Any, tol: float = 1e-8) -> bool:
-    try:
-        a = np.asarray(a, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    b = np.asarray(b, dtype=float)
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=tol, atol=tol))
-
-
 # --- Reading answers in any reasonable form -------------------------------------------------------
 
 
@@ -486,6 +477,182 @@ def _judge_precedence(answer: Any) -> tuple[bool, str]:
         return False, f"expression {extra[0]} does not scale the matrix: the product with r comes first there"
     return False, "another expression also scales the matrix: Python groups * / @ from the left"
 
+# --- Exercises of the chapter "Stochastic and mini-batch gradient descent" (book/stochastic.md) ---
+
+
+def _judge_one_instance(answer: Any) -> tuple[bool, str]:
+    for theta, X_b, y, _ in _problems(seed=3):
+        m = X_b.shape[0]
+        for i in (0, m - 1):
+            where = f"for a test problem with m = {m}, n = {theta.size - 1}, instance i = {i}: "
+            result, error = _call(answer, theta, X_b, y, i)
+            if error:
+                return False, error
+            given, problem = _vector(result, theta.size, "the estimate g_i")
+            if problem:
+                return False, where + problem
+            want = gradient(theta, X_b[i : i + 1], y[i : i + 1])
+            if _agree(given, want):
+                continue
+            if _agree(given, gradient(theta, X_b, y)):
+                return False, where + "this is the full gradient over all m instances; the estimate uses instance i alone"
+            other = [k for k in range(m) if k != i and _agree(given, gradient(theta, X_b[k : k + 1], y[k : k + 1]))]
+            if other:
+                return False, where + f"this is the estimate for instance {other[0]}, not for instance i = {i}"
+            return False, _diagnose(
+                given, want, m, where=where,
+                hints={"1/m": "An unbiased estimate has the gradient itself as its mean over the instances",
+                       "1/2": "The derivative of a square brings the exponent 2 down in front",
+                       "sign": "The residual is the prediction minus the target",
+                       "component": "Use row i of X_b and entry i of y only, and the same residual in every component"},
+            )
+    return True, "g_i = 2 (theta^T x^(i) - y^(i)) x^(i), with no 1/m: its mean over i is the gradient."
+
+
+def _judge_variance_factor(answer: Any) -> tuple[bool, str]:
+    for m, b in [(100, 20), (10, 3), (50, 50), (7, 1)]:
+        where = f"for m = {m}, b = {b}: "
+        result, error = _call(answer, m, b)
+        if error:
+            return False, error
+        given, problem = _scalar(result, "the ratio of the variances")
+        if problem:
+            return False, where + problem
+        want = (m - b) / (b * (m - 1))
+        if _agree(given, want):
+            continue
+        if _agree(given, 1 / b):
+            return False, where + ("that is the ratio for b independent draws with replacement; "
+                                   "a batch draws without replacement: no instance twice")
+        if _agree(given, (m - b) / (b * m)):
+            return False, where + "the correction for drawing without replacement divides by m - 1, not by m"
+        if _agree(given, (m - b) / (m - 1)):
+            return False, where + ("that is the correction for drawing without replacement alone; "
+                                   "what does averaging b instances do to the variance?")
+        if _agree(given, np.sqrt(want)) or _agree(given, 1 / np.sqrt(b)):
+            return False, where + "that is a ratio of standard deviations; the question asks for variances"
+        if want and _agree(given, 1 / want):
+            return False, where + "this is the inverse: the batch's variance is the smaller one, so the ratio is below 1"
+        if _agree(given, b):
+            return False, where + ("that is how many times smaller the variance of b draws with replacement is; "
+                                   "the question asks for the ratio batch over one instance, which is below 1")
+        return False, _diagnose(
+            np.array(given), np.array(want), m, where=where,
+            hints={"component": "Divide the theorem's variance for a batch of b by the same variance for b = 1"},
+        )
+    return True, "(m - b)/(b (m - 1)); for m = 100, b = 20 it is 80/1980, about 0.0404, against 1/b = 0.05 with replacement."
+
+
+def _judge_last_batch(answer: Any) -> tuple[bool, str]:
+    for m, b in [(100, 30), (100, 20), (10, 4), (7, 7), (9, 2)]:
+        where = f"for m = {m}, batch_size = {b}: "
+        result, error = _call(answer, m, b)
+        if error:
+            return False, error
+        given, problem = _scalar(result, "c")
+        if problem:
+            return False, where + problem
+        last = m - (-(-m // b) - 1) * b
+        want = last / b
+        if _agree(given, want):
+            continue
+        if _agree(given, 1 / want):
+            return False, where + ("this is the inverse: c is the book's gradient divided by the batch's own MSE "
+                                   "gradient, and the book's is the smaller one")
+        if m % b == 0 and _agree(given, 0.0):
+            return False, where + ("batch_size divides m, so m % batch_size is 0, but the last batch is then "
+                                   "a full batch, not an empty one")
+        if _agree(given, 1.0):
+            return False, where + ("the last batch is shorter here, but the book's code still divides by "
+                                   "batch_size: is its gradient then the batch's own MSE gradient?")
+        if _agree(given, last):
+            return False, where + "that is the number of instances in the last batch; c is a ratio of two gradients"
+        return False, _diagnose(
+            np.array(given), np.array(want), where=where,
+            hints={"component": "Count the instances of the last batch of an epoch, "
+                                "and compare the book's divisor with that count"},
+        )
+    return True, "c = r / b with r = m - (ceil(m/b) - 1) b; 1/3 for m = 100, b = 30, and 1 for b = 20."
+
+
+# --- Exercises of the chapter "The gradient in practice" (book/autodiff.md) ---
+
+
+def _judge_chunks(answer: Any) -> tuple[bool, str]:
+    rng = np.random.default_rng(5)
+    for sizes in [(3, 5, 12), (7, 1, 2, 10), (4, 4)]:
+        m, n = sum(sizes), 2
+        X_b = add_bias(rng.normal(size=(m, n)))
+        y = rng.normal(size=m)
+        theta = rng.normal(size=n + 1)
+        bounds = np.cumsum((0,) + sizes)
+        chunks = [(X_b[a:b], y[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+        where = f"for chunks of sizes {', '.join(str(s) for s in sizes)} (m = {m}): "
+        result, error = _call(answer, theta, chunks)
+        if error:
+            return False, error
+        given, problem = _vector(result, n + 1, "the gradient")
+        if problem:
+            return False, where + problem
+        want = gradient(theta, X_b, y)
+        if _agree(given, want):
+            continue
+        per_chunk = [gradient(theta, X_c, y_c) for X_c, y_c in chunks]
+        if _agree(given, np.mean(per_chunk, axis=0)):
+            return False, where + (
+                "this is the average of the chunks' gradients: with chunks of unequal sizes it gives each "
+                "instance of a small chunk more weight than one of a large chunk, but in the MSE every instance "
+                "counts the same"
+            )
+        if _agree(given, np.sum(per_chunk, axis=0)):
+            return False, where + (
+                "this adds the chunks' gradients, each already a mean over its own chunk: the instances of small "
+                "chunks count more, and the sum grows with the number of chunks"
+            )
+        for c, gradient_c in enumerate(per_chunk):
+            if _agree(given, gradient_c):
+                return False, where + f"this is the gradient of chunk {c} alone; the gradient uses every chunk"
+        if _agree(given, m / len(sizes) * want):
+            return False, where + "you divided by the number of chunks; the MSE is a mean over the instances"
+        return False, _diagnose(
+            given, want, m, where=where,
+            hints={"m": "The MSE is a mean over all m instances",
+                   "1/2": "The derivative of a square brings the exponent 2 down in front",
+                   "sign": "The residual is the prediction minus the target",
+                   "component": "Every instance of every chunk counts once, and the same in every component"},
+        )
+    return True, "(2/m) sum_c X_c^T (X_c theta - y_c), with the total m, for chunks of unequal sizes."
+
+
+def _judge_ridge_alpha(answer: Any) -> tuple[bool, str]:
+    for alpha, m in [(0.1, 100), (10.0, 20), (1.0, 7)]:
+        where = f"for alpha_sklearn = {alpha:g}, m = {m}: "
+        result, error = _call(answer, alpha, m)
+        if error:
+            return False, error
+        given, problem = _scalar(result, "alpha")
+        if problem:
+            return False, where + problem
+        want = alpha / m
+        if _agree(given, want):
+            continue
+        if _agree(given, alpha):
+            return False, where + ("the same alpha does not weigh the penalty the same in both: Ridge adds it to the "
+                                   "sum of the squared errors, mg.ridge_gradient's cost to their mean")
+        if _agree(given, alpha * m):
+            return False, where + ("the penalty's weight moves the other way: is the sum of the squared errors "
+                                   "larger or smaller than their mean?")
+        if _agree(given, want / 2):
+            return False, where + ("off by a constant factor 1/2: mg.ridge_gradient's cost has no 1/2 in front "
+                                   "of the penalty, and neither has Ridge's objective")
+        return False, _diagnose(
+            np.array(given), np.array(want), where=where,
+            hints={"sign": "alpha weighs a penalty: it is positive",
+                   "component": "Rescale Ridge's objective until its first term is the book's MSE; "
+                                "the minimizer does not change"},
+        )
+    return True, "Ridge(alpha=a) on m instances is ridge_gradient with alpha = a / m."
+
 
 EXERCISES: dict[str, Exercise] = {
     e.label: e
@@ -549,6 +716,41 @@ EXERCISES: dict[str, Exercise] = {
             "answer = ...  # the set of expression numbers that scale the whole matrix, e.g. {1, 2}\n",
             _judge_precedence,
         ),
+        Exercise(
+            "sgd-ex-one-instance",
+            "def answer(theta, X_b, y, i):\n"
+            '    """Return the one-instance estimate g_i(theta) of the gradient, n+1 numbers."""\n'
+            "    ...  # your formula here\n",
+            _judge_one_instance,
+        ),
+        Exercise(
+            "sgd-ex-variance-factor",
+            "def answer(m, b):\n"
+            '    """Return E||g_B - grad||^2 / E||g_I - grad||^2 for batches of b out of m."""\n'
+            "    ...  # your formula here\n",
+            _judge_variance_factor,
+        ),
+        Exercise(
+            "sgd-ex-last-batch",
+            "def answer(m, batch_size):\n"
+            '    """Return c: the book\'s last-batch gradient is c times the batch\'s MSE gradient."""\n'
+            "    ...  # your formula here\n",
+            _judge_last_batch,
+        ),
+        Exercise(
+            "ad-ex-chunks",
+            "def answer(theta, chunks):\n"
+            '    """Return the gradient of the MSE from chunks = [(X_c, y_c), ...] of unequal sizes (1-D or a column)."""\n'
+            "    ...  # your formula here\n",
+            _judge_chunks,
+        ),
+        Exercise(
+            "ad-ex-ridge-alpha",
+            "def answer(alpha_sklearn, m):\n"
+            '    """Return the alpha of mg.ridge_gradient that matches Ridge(alpha=alpha_sklearn)."""\n'
+            "    ...  # your formula here\n",
+            _judge_ridge_alpha,
+        ),
     ]
 }
 
@@ -577,164 +779,3 @@ def is_correct(label: str, answer: Any) -> bool:
 def check(label: str, answer: Any) -> None:
     """Print whether ``answer`` solves exercise ``label``, and why not if it does not."""
     print(f"Exercise {label}: {feedback(label, answer)[1]}")
-
-
-# --- Exercises of the chapter "Stochastic and mini-batch gradient descent" (book/stochastic.md) ---
-
-
-def _judge_one_instance(answer: Any) -> tuple[bool, str]:
-    for theta, X_b, y, _ in _problems(seed=3):
-        for i in (0, X_b.shape[0] - 1):
-            result, error = _call(answer, theta, X_b, y, i)
-            if error:
-                return False, error
-            want = gradient(theta, X_b[i : i + 1], y[i : i + 1])
-            try:
-                given = np.ravel(np.asarray(result, dtype=float))
-            except (TypeError, ValueError):
-                return False, f"return an array of n+1 numbers; got {type(result).__name__}"
-            if given.shape != want.shape:
-                return False, f"return n+1 = {want.size} numbers (one per parameter); got shape {np.shape(result)}"
-            if _close(given, want):
-                continue
-            m = X_b.shape[0]
-            if _close(given, want / m):
-                return False, "you divided by m: the mean of that estimate is grad MSE / m, not grad MSE"
-            if _close(given, gradient(theta, X_b, y)):
-                return False, "this is the full gradient over all m instances; use instance i alone"
-            if _close(given, want / 2):
-                return False, "off by a factor 2: the derivative of e_i^2 is 2 e_i x^(i)"
-            if _close(given, -want):
-                return False, "wrong sign: the residual is theta^T x^(i) - y^(i) (prediction minus target)"
-            return False, f"for i = {i} expected 2 e_i x^(i) = {np.round(want, 6)}; got {np.round(given, 6)}"
-    return True, "g_i = 2 (theta^T x^(i) - y^(i)) x^(i), with no 1/m: its mean over i is the gradient."
-
-
-def _judge_variance_factor(answer: Any) -> tuple[bool, str]:
-    for m, b in [(100, 20), (10, 3), (50, 50), (7, 1)]:
-        result, error = _call(answer, m, b)
-        if error:
-            return False, error
-        want = (m - b) / (b * (m - 1))
-        if _close(result, want):
-            continue
-        if _close(result, 1 / b):
-            return False, "1/b is the ratio for b draws with replacement; a batch has no repeats"
-        if _close(result, (m - b) / (b * m)):
-            return False, "the finite-population factor is (m - b)/(m - 1), not (m - b)/m"
-        if _close(result, np.sqrt(want)) or _close(result, 1 / np.sqrt(b)):
-            return False, "that is a ratio of standard deviations; the question asks for variances"
-        if _close(result, 1 / want):
-            return False, "this is the inverse: the batch's variance is the smaller one"
-        return False, f"for m = {m}, b = {b} expected (m - b)/(b (m - 1)) = {want:.6f}; got {result}"
-    return True, "(m - b)/(b (m - 1)); for m = 100, b = 20 it is 80/1980, about 0.0404."
-
-
-def _judge_last_batch(answer: Any) -> tuple[bool, str]:
-    for m, b in [(100, 30), (100, 20), (10, 4), (7, 7), (9, 2)]:
-        result, error = _call(answer, m, b)
-        if error:
-            return False, error
-        last = m - (-(-m // b) - 1) * b
-        want = last / b
-        if _close(result, want):
-            continue
-        if _close(result, b / last):
-            return False, "this is the inverse: the book divides by b where it should divide by the smaller r"
-        if m % b == 0 and _close(result, 0.0):
-            return False, f"for m = {m}, b = {b} the last batch is full: m % b is 0 there, but r = b"
-        return False, f"for m = {m}, b = {b} the last batch has r = {last} instances; c = r / b = {want:.6f}"
-    return True, "c = r / b with r = m - (ceil(m/b) - 1) b; 1/3 for m = 100, b = 30, and 1 for b = 20."
-
-
-# --- Exercises of the chapter "The gradient in practice" (book/autodiff.md) ---
-
-
-def _judge_chunks(answer: Any) -> tuple[bool, str]:
-    rng = np.random.default_rng(5)
-    for sizes in [(3, 5, 12), (7, 1, 2, 10), (4, 4)]:
-        m, n = sum(sizes), 2
-        X_b = add_bias(rng.normal(size=(m, n)))
-        y = rng.normal(size=m)
-        theta = rng.normal(size=n + 1)
-        bounds = np.cumsum((0,) + sizes)
-        chunks = [(X_b[a:b], y[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
-        result, error = _call(answer, theta, chunks)
-        if error:
-            return False, error
-        want = gradient(theta, X_b, y)
-        if _close(result, want):
-            continue
-        per_chunk = [gradient(theta, X_c, y_c) for X_c, y_c in chunks]
-        if _close(result, np.mean(per_chunk, axis=0)):
-            return False, (
-                "this is the average of the chunks' gradients: with unequal chunks it weights the instances of "
-                "small chunks more; add the partial products X_c^T (X_c theta - y_c) and divide by the total m once"
-            )
-        if _close(result, np.sum(per_chunk, axis=0)):
-            return False, "each chunk is divided by its own size; divide the sum of X_c^T (X_c theta - y_c) by the total m"
-        if _close(result, want / 2):
-            return False, "off by a factor 2: the gradient of the MSE is (2/m) X^T (X theta - y)"
-        return False, f"expected (2/m) sum_c X_c^T (X_c theta - y_c) = {np.round(want, 6)}"
-    return True, "(2/m) sum_c X_c^T (X_c theta - y_c), with the total m, for chunks of unequal sizes."
-
-
-def _judge_ridge_alpha(answer: Any) -> tuple[bool, str]:
-    for alpha, m in [(0.1, 100), (10.0, 20), (1.0, 7)]:
-        result, error = _call(answer, alpha, m)
-        if error:
-            return False, error
-        if _close(result, alpha / m):
-            continue
-        if _close(result, alpha):
-            return False, "Ridge sums the squared errors, the book's cost averages them: divide the objective by m"
-        if _close(result, alpha * m):
-            return False, "the other way round: dividing ||y - X theta||^2 + alpha ||w||^2 by m divides alpha by m"
-        if _close(result, alpha / (2 * m)):
-            return False, "no factor 1/2: ridge_gradient's cost is MSE + alpha sum theta_j^2, without a 1/2"
-        return False, f"for alpha = {alpha} and m = {m} the answer is {alpha / m:g}"
-    return True, "Ridge(alpha=a) on m instances is ridge_gradient with alpha = a / m."
-
-
-EXERCISES.update(
-    {
-        e.label: e
-        for e in [
-            Exercise(
-                "sgd-ex-one-instance",
-                "def answer(theta, X_b, y, i):\n"
-                '    """Return the one-instance estimate g_i(theta) of the gradient, n+1 numbers."""\n'
-                "    ...  # your formula here\n",
-                _judge_one_instance,
-            ),
-            Exercise(
-                "sgd-ex-variance-factor",
-                "def answer(m, b):\n"
-                '    """Return E||g_B - grad||^2 / E||g_I - grad||^2 for batches of b out of m."""\n'
-                "    ...  # your formula here\n",
-                _judge_variance_factor,
-            ),
-            Exercise(
-                "sgd-ex-last-batch",
-                "def answer(m, batch_size):\n"
-                '    """Return c: the book\'s last-batch gradient is c times the batch\'s MSE gradient."""\n'
-                "    ...  # your formula here\n",
-                _judge_last_batch,
-            ),
-            Exercise(
-                "ad-ex-chunks",
-                "def answer(theta, chunks):\n"
-                '    """Return the gradient of the MSE from chunks = [(X_c, y_c), ...] of unequal sizes."""\n'
-                "    ...  # your formula here\n",
-                _judge_chunks,
-            ),
-            Exercise(
-                "ad-ex-ridge-alpha",
-                "def answer(alpha_sklearn, m):\n"
-                '    """Return the alpha of mg.ridge_gradient that matches Ridge(alpha=alpha_sklearn)."""\n'
-                "    ...  # your formula here\n",
-                _judge_ridge_alpha,
-            ),
-        ]
-    }
-)
