@@ -60,7 +60,7 @@ MUTATIONS: dict[str, list[tuple[str, str, str, int]]] = {
         ("gradients.py", "((2.0 / m) * total)", "((1.0 / m) * total)", 1),
         ("gradients.py", "float(2.0 / m * total)", "float(1.0 / m * total)", 1),
         ("symbolic.py", "sympy.Rational(2, problem.m) * problem.X.T", "sympy.Rational(1, problem.m) * problem.X.T", 1),
-        ("elementwise.py", "sympy.Rational(2, m)", "sympy.Rational(1, m)", 3),
+        ("elementwise.py", "sympy.Rational(2, m)", "sympy.Rational(1, m)", 2),
         ("differentials.py", "linear += 2.0 * e_i * step_i", "linear += 1.0 * e_i * step_i", 1),
     ],
     "residual y - Xθ": [
