@@ -14,7 +14,7 @@ Examples
 >>> payload["m"], len(payload["XtX"]), round(payload["eta_max"], 4)
 (100, 2, 0.4843)
 >>> sorted(explorer_payload("residuals"))[:4]
-['eta_max', 'kind', 'm', 'theta_hat']
+['J_min', 'XtX', 'Xty', 'eta_max']
 """
 
 from __future__ import annotations
