@@ -12,7 +12,7 @@ writes into ``OUTDIR``
   that the build leaves nothing behind in the repository;
 * ``mse-gradient-student-kit.zip``, one folder ``mse-gradient-student-kit/``
   with every student notebook of ``notebooks/``, the wheel,
-  ``requirements-student.txt`` (the package's three dependencies at the
+  ``requirements-student.txt`` (the libraries the notebooks import, at the
   versions of ``requirements.txt``, and JupyterLab) and a short ``README.md``.
 
 The site build calls :func:`build_kit` when it finishes (``book/_ext/course_site.py``),
@@ -35,8 +35,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 KIT_NAME = "mse-gradient-student-kit"
 JUPYTERLAB = "jupyterlab==4.6.6"  # the student's editor; the newest release when the kit was made
-# The package's dependencies, pinned to the versions every test runs with.
-STUDENT_PACKAGES = ("numpy", "sympy", "matplotlib")
+# The package's dependencies, and the libraries of the chapter on autodiff, chunked data
+# and conventions (JAX, Dask, Scikit-Learn), pinned to the versions every test runs with.
+STUDENT_PACKAGES = ("numpy", "sympy", "matplotlib", "jax", "jaxlib", "dask", "scikit-learn")
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)  # fixed member dates: the same inputs give the same zip
 
 
@@ -69,7 +70,7 @@ def wheel_url(base: str | None = None) -> str:
 
 
 def student_requirements(requirements: Path = ROOT / "requirements.txt") -> str:
-    """``requirements-student.txt``: numpy, sympy and matplotlib as pinned in ``requirements.txt``, and JupyterLab.
+    """``requirements-student.txt``: the libraries the notebooks import, as pinned in ``requirements.txt``, and JupyterLab.
 
     >>> print(student_requirements().splitlines()[0])
     # Student environment of the course module "The gradient of the MSE".

@@ -498,7 +498,9 @@ def render_deck(
         title=html.escape(title),
         assets=ASSETS_DIR,
         mathjax_config=json.dumps(mathjax_config),
-        slides="\n".join(slides),
+        # A reference to a target of the same chapter (``#equation-…`` in the notebook) leads to
+        # the chapter page: the deck has no such anchor. Slide links (``#/3``) stay.
+        slides=re.sub(r'href="#(?!/)', f'href="{chapter_href}#', "\n".join(slides)),
     )
 
 
