@@ -39,7 +39,7 @@ WRONG = {
 }
 ELEMENTWISE_RIGHT = {
     "ew-ex-by-hand": "answer = (-4 / 3, -2)",
-    "ew-ex-find-error": 'answer = ("the chain rule", 0)',
+    "ew-ex-find-error": 'answer = {"rule": "the chain rule", "step": 2, "j": 0}',
     "ew-ex-shapes": 'answer = {"a": (4, 1), "b": None, "c": (1, 4), "d": None}',
     "ew-ex-sympy": "answer = 1",
 }
