@@ -19,19 +19,33 @@ async () => {
 }
 """
 
+# Math is "rendered" when every element of class math holds MathJax's output
+# (typeset at build time by tools/prerender_math.py, or by MathJax in the page
+# for the slide decks), none of it is an error, no TeX delimiter is left in
+# the text, and every formula carries its MathML for screen readers. On a page
+# typeset at build time (``<meta name="course-math">``), each formula also
+# keeps its TeX source, and the MathJax runtime must not have been loaded.
 MATH_REPORT = """
 () => {
   const math = Array.from(document.querySelectorAll('.math'));
   const unrendered = math.filter(el => !el.querySelector('mjx-container'))
                          .map(el => el.textContent.trim().slice(0, 80));
-  const errors = Array.from(document.querySelectorAll('mjx-merror'))
+  const containers = Array.from(document.querySelectorAll('mjx-container'));
+  const errors = Array.from(document.querySelectorAll('mjx-merror, merror'))
                       .map(el => (el.getAttribute('data-mjx-error') || el.textContent).slice(0, 120));
   const main = document.querySelector('main') || document.body;
   const text = main.innerText;
   const raw = [];
   for (const pattern of ['\\\\(', '\\\\[', '$$']) { if (text.includes(pattern)) raw.push(pattern); }
-  return {count: math.length, rendered: document.querySelectorAll('mjx-container').length,
-          unrendered, errors, raw};
+  const label = el => (el.querySelector('annotation') || el).textContent.trim().slice(0, 80);
+  const withoutMathml = containers.filter(el => !el.querySelector('mjx-assistive-mml > math')).map(label);
+  const prerendered = !!document.querySelector('meta[name="course-math"]');
+  const withoutTex = prerendered
+    ? containers.filter(el => !el.querySelector('annotation[encoding="application/x-tex"]')).map(label) : [];
+  const runtime = performance.getEntriesByType('resource').map(r => r.name)
+                             .filter(name => /\\/mathjax\\/.*\\.js(\\?|$)/.test(name));
+  return {count: math.length, rendered: containers.length, unrendered, errors, raw,
+          withoutMathml, withoutTex, prerendered, runtime};
 }
 """
 
@@ -71,11 +85,17 @@ class PageReport:
         out += [f"failed request: {r}" for r in self.failed_requests]
         out += [f"request outside the local server: {r}" for r in self.foreign_requests]
         if self.math.get("unrendered"):
-            out.append(f"math not rendered by MathJax: {self.math['unrendered'][:3]}")
+            out.append(f"math not rendered (no MathJax output): {self.math['unrendered'][:3]}")
         if self.math.get("errors"):
             out.append(f"MathJax errors: {self.math['errors'][:3]}")
         if self.math.get("raw"):
             out.append(f"raw TeX delimiters left in the text: {self.math['raw']}")
+        if self.math.get("withoutMathml"):
+            out.append(f"math without its MathML (screen readers): {self.math['withoutMathml'][:3]}")
+        if self.math.get("withoutTex"):
+            out.append(f"pre-rendered math without its TeX source: {self.math['withoutTex'][:3]}")
+        if self.math.get("prerendered") and self.math.get("runtime"):
+            out.append(f"the MathJax runtime was loaded on a page typeset at build time: {self.math['runtime'][:3]}")
         out += [f"image did not load: {i['src']}" for i in self.images if not i["loaded"]]
         out += [f"image without alt text: {i['src']}" for i in self.images if not i["alt"]]
         out += self.extra
@@ -142,8 +162,8 @@ def open_page(
         page.wait_for_load_state("networkidle")
         has_mathjax = _evaluate(page, MATHJAX_READY)
         report.math = _evaluate(page, MATH_REPORT)
-        if report.math["count"] and not has_mathjax:
-            report.console.append("MathJax did not load, but the page has math")
+        if report.math["count"] and not has_mathjax and not report.math["prerendered"]:
+            report.console.append("MathJax did not load, but the page has math (and it was not typeset at build time)")
         report.images = _evaluate(page, IMAGE_REPORT)
         report.theme = _evaluate(page, THEME_REPORT)
         # Headless Chromium never asks for a favicon, a reader's browser always does:
