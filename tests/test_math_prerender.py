@@ -215,3 +215,10 @@ def test_mathjax_menu_loads_on_demand_and_copy_gives_tex(browser, site_url, site
     assert "Show Math As" in found["menu"] and "Copy to Clipboard" in found["menu"], found["menu"]
     assert "\\MSE(\\btheta)" in found["tex"]
     assert "$\\X$" in found["copied"] and "\\(" not in found["copied"], found["copied"]
+
+
+def test_the_mathjax_script_is_found_with_or_without_sphinx_checksum():
+    """Sphinx writes ``tex-chtml.js?v=<checksum>`` once the file is in the output: both forms are replaced."""
+    for src in ("../_static/mathjax/tex-chtml.js", "../_static/mathjax/tex-chtml.js?v=20daa33d"):
+        match = pm.MATHJAX_SCRIPT.search(f'<script defer="defer" src="{src}"></script>')
+        assert match and match.group("prefix") == "../", src

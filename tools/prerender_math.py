@@ -73,7 +73,10 @@ MATH_BODY = re.compile(
     r"(?:\\\((?P<inline>[^<]*?)\\\)|\\\[(?P<display>[^<]*?)\\\])(?P<post>\s*)</(?P<tag>span|div)>",
     re.S,
 )
-MATHJAX_SCRIPT = re.compile(r'<script defer="defer" src="(?P<prefix>(?:\.\./)*)_static/mathjax/tex-chtml\.js"></script>')
+# Sphinx appends a checksum (``?v=…``) to static files it finds already copied into the output.
+MATHJAX_SCRIPT = re.compile(
+    r'<script defer="defer" src="(?P<prefix>(?:\.\./)*)_static/mathjax/tex-chtml\.js(?:\?v=[0-9a-f]+)?"></script>'
+)
 MATHJAX_CONFIG = re.compile(r"<script>window\.MathJax = (?P<config>\{.*?\})</script>", re.S)
 
 
