@@ -7,8 +7,8 @@ import http.server
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -80,3 +80,18 @@ def browser() -> Iterator[object]:
 def site_pages(site_dir: Path) -> list[str]:
     """Every HTML page of the built site, as paths relative to its root."""
     return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html") if "_static" not in p.parts)
+
+
+# pytest-xdist (``./run test`` runs the suite on two workers with ``--dist loadgroup``):
+# tests that share an expensive session fixture, and the cells of one notebook under
+# nbval (they share its kernel), stay on one worker.
+SHARED_FIXTURE_MODULES = {"test_grade.py", "test_notebook_rendering.py", "test_mutation.py", "test_student_kit.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        if name.endswith(".ipynb"):
+            item.add_marker(pytest.mark.xdist_group(f"nbval-{name}"))
+        elif name in SHARED_FIXTURE_MODULES:
+            item.add_marker(pytest.mark.xdist_group(name))

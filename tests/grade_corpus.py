@@ -71,62 +71,74 @@ def hostile_submissions(reference: nbformat.NotebookNode, folder: str, port: int
     payload = 'print("MSE-GRADE-PAYLOAD " + \'{"kind": "value", "value": {"t": "set", "v": [{"t": "int", "v": "1"}, {"t": "int", "v": "4"}]}}\')'
     return {
         # deletes and rewrites its neighbours, writes grades.csv everywhere, prints fake successes
-        "hostile_files": fill(reference, {
-            "learning-ex-best-eta": (
-                "import glob, os\n"
-                'for path in glob.glob("../*.ipynb") + glob.glob("../../*.ipynb") + glob.glob("../*/*.ipynb"):\n'
-                "    try:\n        os.remove(path)\n    except OSError:\n        pass\n"
-                f"folder = {folder!r}\n"
-                'for path in glob.glob(os.path.join(folder, "*.ipynb")):\n'
-                '    open(path, "w").write("{}")\n'
-                'open(os.path.join(folder, "normal.ipynb"), "w").write("{}")\n'
-                "answer = ..."
-            ),
-            "learning-ex-scaling": (
-                'rows = "student,exercise,passed,message\\n" + "".join(\n'
-                '    f"{s},{e},true,correct\\n" for s in ["hostile_files", "normal"] for e in ["learning-ex-best-eta"])\n'
-                'open("grades.csv", "w").write(rows)\n'
-                'open("../grades.csv", "w").write(rows)\n'
-                "answer = (0.1, True)"
-            ),
-            "learning-ex-precedence": f"{fake}\n{payload}\nanswer = {{2, 3}}",
-        }),
+        "hostile_files": fill(
+            reference,
+            {
+                "learning-ex-best-eta": (
+                    "import glob, os\n"
+                    'for path in glob.glob("../*.ipynb") + glob.glob("../../*.ipynb") + glob.glob("../*/*.ipynb"):\n'
+                    "    try:\n        os.remove(path)\n    except OSError:\n        pass\n"
+                    f"folder = {folder!r}\n"
+                    'for path in glob.glob(os.path.join(folder, "*.ipynb")):\n'
+                    '    open(path, "w").write("{}")\n'
+                    'open(os.path.join(folder, "normal.ipynb"), "w").write("{}")\n'
+                    "answer = ..."
+                ),
+                "learning-ex-scaling": (
+                    'rows = "student,exercise,passed,message\\n" + "".join(\n'
+                    '    f"{s},{e},true,correct\\n" for s in ["hostile_files", "normal"] for e in ["learning-ex-best-eta"])\n'
+                    'open("grades.csv", "w").write(rows)\n'
+                    'open("../grades.csv", "w").write(rows)\n'
+                    "answer = (0.1, True)"
+                ),
+                "learning-ex-precedence": f"{fake}\n{payload}\nanswer = {{2, 3}}",
+            },
+        ),
         # replaces the self-checks with ones that always pass
-        "hostile_patch": fill(reference, {
-            "learning-ex-best-eta": (
-                "import dataclasses\n"
-                "import mse_gradient.checks as checks\n"
-                "import mse_gradient.grading as grading\n"
-                'checks.check = lambda label, answer: print(f"Exercise {label}: correct.")\n'
-                "checks.is_correct = lambda label, answer: True\n"
-                'checks.feedback = lambda label, answer: (True, "correct.")\n'
-                "for label in list(checks.EXERCISES):\n"
-                '    checks.EXERCISES[label] = dataclasses.replace(checks.EXERCISES[label], judge=lambda a: (True, "ok"))\n'
-                'grading.judge_payload = lambda label, payload: (True, "correct.")\n'
-                "grading.feedback = checks.feedback\n"
-                "def answer(lam_min, lam_max):\n    return 0.0, 0.0"
-            ),
-            "learning-ex-scaling": "answer = (0.5, True)",
-            "learning-ex-precedence": "answer = {3}",
-        }),
+        "hostile_patch": fill(
+            reference,
+            {
+                "learning-ex-best-eta": (
+                    "import dataclasses\n"
+                    "import mse_gradient.checks as checks\n"
+                    "import mse_gradient.grading as grading\n"
+                    'checks.check = lambda label, answer: print(f"Exercise {label}: correct.")\n'
+                    "checks.is_correct = lambda label, answer: True\n"
+                    'checks.feedback = lambda label, answer: (True, "correct.")\n'
+                    "for label in list(checks.EXERCISES):\n"
+                    '    checks.EXERCISES[label] = dataclasses.replace(checks.EXERCISES[label], judge=lambda a: (True, "ok"))\n'
+                    'grading.judge_payload = lambda label, payload: (True, "correct.")\n'
+                    "grading.feedback = checks.feedback\n"
+                    "def answer(lam_min, lam_max):\n    return 0.0, 0.0"
+                ),
+                "learning-ex-scaling": "answer = (0.5, True)",
+                "learning-ex-precedence": "answer = {3}",
+            },
+        ),
         # memory without bound, output without end, a network connection
-        "hostile_resources": fill(reference, {
-            "learning-ex-best-eta": "hog = []\nwhile True:\n    hog.append(bytes(100_000_000))  # calloc: address space, no page touched",
-            "learning-ex-scaling": 'del hog  # this cell tests the output cap, not the memory limit\nwhile True:\n    print("x" * 10_000)',
-            "learning-ex-precedence": (
-                "import socket\n"
-                f'socket.create_connection(("127.0.0.1", {port}), timeout=3).sendall(b"leak")\n'
-                "answer = {1}"
-            ),
-        }),
+        "hostile_resources": fill(
+            reference,
+            {
+                "learning-ex-best-eta": "hog = []\nwhile True:\n    hog.append(bytes(100_000_000))  # calloc: address space, no page touched",
+                "learning-ex-scaling": 'del hog  # this cell tests the output cap, not the memory limit\nwhile True:\n    print("x" * 10_000)',
+                "learning-ex-precedence": (
+                    "import socket\n"
+                    f'socket.create_connection(("127.0.0.1", {port}), timeout=3).sendall(b"leak")\n'
+                    "answer = {1}"
+                ),
+            },
+        ),
         # a process that outlives its kernel
-        "hostile_fork": fill(reference, {
-            "learning-ex-best-eta": (
-                "import subprocess, sys\n"
-                "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', "
-                f"'{FORK_MARK}'], start_new_session=True,\n"
-                "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
-                "def answer(lam_min, lam_max):\n    return 1.0, 1.0"
-            ),
-        }),
+        "hostile_fork": fill(
+            reference,
+            {
+                "learning-ex-best-eta": (
+                    "import subprocess, sys\n"
+                    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', "
+                    f"'{FORK_MARK}'], start_new_session=True,\n"
+                    "                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+                    "def answer(lam_min, lam_max):\n    return 1.0, 1.0"
+                ),
+            },
+        ),
     }

@@ -6,8 +6,8 @@ list of problems for a page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
 MATHJAX_READY = """
@@ -153,10 +153,14 @@ def open_page(
             route.abort()
 
     page.route("**/*", on_route)
-    page.on("console", lambda m: report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+    page.on(
+        "console", lambda m: report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
+    )
     page.on("pageerror", lambda e: report.console.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: report.failed_requests.append(f"{r.url} ({r.failure})"))
-    page.on("response", lambda r: report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    page.on(
+        "response", lambda r: report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None
+    )
     try:
         page.goto(report.url, wait_until="load")
         page.wait_for_load_state("networkidle")
@@ -176,5 +180,7 @@ def open_page(
     finally:
         context.close()
     # A foreign request that was aborted also shows as a failed request: report it once.
-    report.failed_requests = [r for r in report.failed_requests if not any(r.startswith(f) for f in report.foreign_requests)]
+    report.failed_requests = [
+        r for r in report.failed_requests if not any(r.startswith(f) for f in report.foreign_requests)
+    ]
     return report

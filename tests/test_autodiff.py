@@ -38,7 +38,9 @@ def test_importing_the_helper_prints_nothing_on_stderr():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     env.pop("JAX_PLATFORMS", None)
     code = "import mse_gradient.autodiff as a; import os; print(os.environ['JAX_PLATFORMS']); print(a.autodiff_gradient([0.0], [[1.0]], [1.0]))"
-    done = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env, check=True)
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, env=env, check=True
+    )
     assert done.stderr == ""
     assert done.stdout.splitlines() == ["cpu", "[-2.]"]
 
@@ -136,8 +138,9 @@ def test_chunked_descent_matches_batch_descent_and_respects_memory():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < nominal / 2
-    dense = mg.batch_gradient_descent(X_b.compute(scheduler="synchronous"), y.compute(scheduler="synchronous"),
-                                      eta=0.4, n_epochs=3)
+    dense = mg.batch_gradient_descent(
+        X_b.compute(scheduler="synchronous"), y.compute(scheduler="synchronous"), eta=0.4, n_epochs=3
+    )
     np.testing.assert_allclose(run.theta_path, dense.theta_path, atol=1e-10)
     np.testing.assert_allclose(run.cost_history, dense.cost_history, rtol=1e-10)
 

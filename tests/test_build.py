@@ -14,21 +14,20 @@ import re
 import subprocess
 import sys
 import time
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT, SITE, site_pages
 
 LINK_ATTRIBUTES = {"a": "href", "link": "href", "img": "src", "script": "src", "iframe": "src", "source": "src"}
 EXTERNAL = re.compile(r"^(https?:|mailto:|data:|javascript:|tel:)", re.I)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ids(path: Path) -> frozenset[str]:
     soup = BeautifulSoup(path.read_text(errors="replace"), "html.parser")
     return frozenset(el.get("id") for el in soup.find_all(id=True)) | frozenset(
@@ -71,13 +70,17 @@ def test_no_broken_internal_links_or_anchors(site_dir):
 
 def test_link_checker_finds_broken_links(tmp_path):
     (tmp_path / "a.html").write_text('<p id="here"></p><a href="#here">ok</a><a href="b.html#there">x</a>')
-    (tmp_path / "b.html").write_text('<img src="missing.png"><a href="a.html#nowhere">y</a><a href="https://x.org">z</a>')
+    (tmp_path / "b.html").write_text(
+        '<img src="missing.png"><a href="a.html#nowhere">y</a><a href="https://x.org">z</a>'
+    )
     problems = sorted(broken_links(tmp_path))
-    assert problems == sorted([
-        "a.html: b.html#there (no anchor #there)",
-        "b.html: missing.png (no such file)",
-        "b.html: a.html#nowhere (no anchor #nowhere)",
-    ])
+    assert problems == sorted(
+        [
+            "a.html: b.html#there (no anchor #there)",
+            "b.html: missing.png (no such file)",
+            "b.html: a.html#nowhere (no anchor #nowhere)",
+        ]
+    )
 
 
 def _book_command() -> list[str]:
@@ -85,6 +88,7 @@ def _book_command() -> list[str]:
 
 
 @pytest.mark.site
+@pytest.mark.serial  # it rebuilds _build/html: ./run test runs it after the parallel tests
 def test_rebuild_without_changes_executes_nothing(site_dir):
     start = time.perf_counter()
     result = subprocess.run(_book_command(), capture_output=True, text=True, cwd=ROOT, env=dict(os.environ))

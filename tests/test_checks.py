@@ -103,7 +103,11 @@ OTHER_RIGHT_FORMS = [
     ("ew-ex-by-hand", sympy.Matrix([sympy.Rational(-4, 3), -2]), "a SymPy column"),
     ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a).reshape(-1, 1), "an (n+1, 1) column"),
     ("td-ex-ridge", lambda t, X, y, a: list(_ridge(t, X, y, a)), "a list"),
-    ("td-ex-directional", lambda t, X, y, v: tuple(np.array([x]) for x in _directional(t, X, y, v)), "1-element arrays"),
+    (
+        "td-ex-directional",
+        lambda t, X, y, v: tuple(np.array([x]) for x in _directional(t, X, y, v)),
+        "1-element arrays",
+    ),
     ("td-ex-directional", lambda t, X, y, v: list(_directional(t, X, y, v)), "a list"),
     ("td-ex-minimum", lambda t, tp, X, y: np.array([[_gap(t, tp, X, y)]]), "a 1x1 array"),
     ("ew-ex-sympy", X02, "the symbol x_0^(2)"),
@@ -134,8 +138,11 @@ OTHER_RIGHT_FORMS = [
     ("ad-ex-chunks", lambda t, ch: _chunk_gradient(t, ch).reshape(-1, 1), "an (n+1, 1) column"),
     ("ad-ex-chunks", lambda t, ch: list(_chunk_gradient(t, ch)), "a list"),
     ("ad-ex-chunks", lambda t, ch: _digits4(_chunk_gradient(t, ch)), "rounded to 4 significant digits"),
-    ("ad-ex-chunks", lambda t, ch: _chunk_sizes(ch) @ _chunk_gradients(t, ch) / _chunk_sizes(ch).sum(),
-     "the chunks' gradients weighted by their sizes"),
+    (
+        "ad-ex-chunks",
+        lambda t, ch: _chunk_sizes(ch) @ _chunk_gradients(t, ch) / _chunk_sizes(ch).sum(),
+        "the chunks' gradients weighted by their sizes",
+    ),
     ("ad-ex-ridge-alpha", lambda a, m: _digits4(a / m).item(), "rounded to 4 significant digits"),
     ("ad-ex-ridge-alpha", lambda a, m: sympy.nsimplify(a) / m, "a SymPy expression"),
     ("ad-ex-ridge-alpha", lambda a, m: np.float64(a) / m, "a NumPy float"),
@@ -143,25 +150,44 @@ OTHER_RIGHT_FORMS = [
 
 # Typical mistakes and the diagnosis each must get.
 WRONG = [
-    ("td-ex-directional", lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] / 2),
-     "the curvature: off by a constant factor: your answer is 1/2 times the right one. You returned the coefficient"),
-    ("td-ex-directional", lambda t, X, y, v: (-_directional(t, X, y, v)[0], _directional(t, X, y, v)[1]),
-     "the slope: wrong sign"),
-    ("td-ex-directional", lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] * X.shape[0]),
-     "the curvature: off by a constant factor: your answer is m times the right one (m = 3). Divide by m"),
+    (
+        "td-ex-directional",
+        lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] / 2),
+        "the curvature: off by a constant factor: your answer is 1/2 times the right one. You returned the coefficient",
+    ),
+    (
+        "td-ex-directional",
+        lambda t, X, y, v: (-_directional(t, X, y, v)[0], _directional(t, X, y, v)[1]),
+        "the slope: wrong sign",
+    ),
+    (
+        "td-ex-directional",
+        lambda t, X, y, v: (_directional(t, X, y, v)[0], _directional(t, X, y, v)[1] * X.shape[0]),
+        "the curvature: off by a constant factor: your answer is m times the right one (m = 3). Divide by m",
+    ),
     ("td-ex-directional", lambda t, X, y, v: (mg.gradient(t, X, y), 1.0), "wrong shape: the slope g'(0) is one number"),
     ("td-ex-directional", lambda t, X, y, v: 1.0, "return a pair"),
-    ("td-ex-minimum", lambda t, tp, X, y: -_gap(t, tp, X, y), "wrong sign. The gap above the tangent plane is never negative"),
+    (
+        "td-ex-minimum",
+        lambda t, tp, X, y: -_gap(t, tp, X, y),
+        "wrong sign. The gap above the tangent plane is never negative",
+    ),
     ("td-ex-minimum", lambda t, tp, X, y: _gap(t, tp, X, y) * X.shape[0], "m times the right one (m = 3). Divide by m"),
     ("td-ex-minimum", lambda t, tp, X, y: 2 * _gap(t, tp, X, y), "2 times the right one"),
     ("td-ex-minimum", lambda t, tp, X, y: _gap(t, tp, X, y) + 1, "the value differs. Put t = 1"),
     ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) + 2 * a * t, "the bias theta_0 is penalized"),
-    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) + a * np.r_[0.0, t[1:]],
-     "the penalty's part is off by a constant factor 1/2"),
+    (
+        "td-ex-ridge",
+        lambda t, X, y, a: mg.gradient(t, X, y) + a * np.r_[0.0, t[1:]],
+        "the penalty's part is off by a constant factor 1/2",
+    ),
     ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y), "the penalty's part is missing"),
     ("td-ex-ridge", lambda t, X, y, a: 2 * a * np.r_[0.0, t[1:]], "the MSE's part is missing"),
-    ("td-ex-ridge", lambda t, X, y, a: mg.gradient(t, X, y) / 2 + 2 * a * np.r_[0.0, t[1:]],
-     "the MSE's part is off by a constant factor 1/2; the penalty's part is right"),
+    (
+        "td-ex-ridge",
+        lambda t, X, y, a: mg.gradient(t, X, y) / 2 + 2 * a * np.r_[0.0, t[1:]],
+        "the MSE's part is off by a constant factor 1/2; the penalty's part is right",
+    ),
     ("td-ex-ridge", lambda t, X, y, a: -_ridge(t, X, y, a), "wrong sign"),
     ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a).reshape(1, -1), "transposed vector"),
     ("td-ex-ridge", lambda t, X, y, a: _ridge(t, X, y, a)[1:], "wrong shape: the gradient has 2 entries"),
@@ -196,9 +222,17 @@ WRONG = [
     ("ew-ex-sympy", 2, "not the term step 8 leaves"),
     ("learning-ex-best-eta", lambda lo, hi: (2 / hi, 0.5), "stability bound"),
     ("learning-ex-best-eta", lambda lo, hi: (1 / hi, 0.5), "makes the factor at one extreme eigenvalue zero"),
-    ("learning-ex-best-eta", lambda lo, hi: (1 / (lo + hi), 0.5), "eta_star: off by a constant factor: your answer is 1/2"),
+    (
+        "learning-ex-best-eta",
+        lambda lo, hi: (1 / (lo + hi), 0.5),
+        "eta_star: off by a constant factor: your answer is 1/2",
+    ),
     ("learning-ex-best-eta", lambda lo, hi: (2 / (lo + hi), (lo - hi) / (hi + lo)), "the factor is negative"),
-    ("learning-ex-best-eta", lambda lo, hi: (2 / (lo + hi), hi / lo), "eta_star is right; the factor: the value differs"),
+    (
+        "learning-ex-best-eta",
+        lambda lo, hi: (2 / (lo + hi), hi / lo),
+        "eta_star is right; the factor: the value differs",
+    ),
     ("learning-ex-scaling", (OLD_BOUND, False), "the bound of the unscaled data"),
     ("learning-ex-scaling", (OLD_BOUND / 10, False), "divided by 10"),
     ("learning-ex-scaling", (round(OLD_BOUND / 100, 6), True), "divided by 100"),
@@ -211,17 +245,32 @@ WRONG = [
     ("learning-ex-precedence", {1, 5}, "numbered 1 to 4"),
     ("learning-ex-precedence", 14, "answer with the set"),
     # Stochastic and mini-batch gradient descent (book/stochastic.md)
-    ("sgd-ex-one-instance", lambda t, X, y, i: _one_instance(t, X, y, i) / len(X),
-     "off by a constant factor: your answer is 1/m times the right one (m = 3). An unbiased estimate"),
+    (
+        "sgd-ex-one-instance",
+        lambda t, X, y, i: _one_instance(t, X, y, i) / len(X),
+        "off by a constant factor: your answer is 1/m times the right one (m = 3). An unbiased estimate",
+    ),
     ("sgd-ex-one-instance", lambda t, X, y, i: mg.gradient(t, X, y), "the full gradient over all m instances"),
-    ("sgd-ex-one-instance", lambda t, X, y, i: (X[i] @ t - y[i]) * X[i],
-     "1/2 times the right one. The derivative of a square brings the exponent 2 down"),
-    ("sgd-ex-one-instance", lambda t, X, y, i: 2 * (y[i] - X[i] @ t) * X[i],
-     "wrong sign. The residual is the prediction minus the target"),
-    ("sgd-ex-one-instance", lambda t, X, y, i: _one_instance(t, X, y, (i + 1) % len(X)),
-     "instance i = 0: this is the estimate for instance 1, not for instance i = 0"),
-    ("sgd-ex-one-instance", lambda t, X, y, i: _one_instance(t, X, y, i) + np.r_[0.0, 1.0, 0.0, 0.0][: t.size],
-     "component j = 1 differs (component 0 agrees). Use row i of X_b and entry i of y only"),
+    (
+        "sgd-ex-one-instance",
+        lambda t, X, y, i: (X[i] @ t - y[i]) * X[i],
+        "1/2 times the right one. The derivative of a square brings the exponent 2 down",
+    ),
+    (
+        "sgd-ex-one-instance",
+        lambda t, X, y, i: 2 * (y[i] - X[i] @ t) * X[i],
+        "wrong sign. The residual is the prediction minus the target",
+    ),
+    (
+        "sgd-ex-one-instance",
+        lambda t, X, y, i: _one_instance(t, X, y, (i + 1) % len(X)),
+        "instance i = 0: this is the estimate for instance 1, not for instance i = 0",
+    ),
+    (
+        "sgd-ex-one-instance",
+        lambda t, X, y, i: _one_instance(t, X, y, i) + np.r_[0.0, 1.0, 0.0, 0.0][: t.size],
+        "component j = 1 differs (component 0 agrees). Use row i of X_b and entry i of y only",
+    ),
     ("sgd-ex-one-instance", lambda t, X, y, i: 2.0, "wrong shape: the estimate g_i has 2 entries"),
     ("sgd-ex-one-instance", lambda t, X, y, i: _one_instance(t, X, y, i).reshape(1, -1), "transposed vector"),
     ("sgd-ex-one-instance", 3, "answer must be a function"),
@@ -231,35 +280,75 @@ WRONG = [
     ("sgd-ex-variance-factor", lambda m, b: _variance_factor(m, b) ** 0.5, "a ratio of standard deviations"),
     ("sgd-ex-variance-factor", lambda m, b: b * (m - 1) / max(m - b, 1e-300), "this is the inverse"),
     ("sgd-ex-variance-factor", lambda m, b: b, "how many times smaller"),
-    ("sgd-ex-variance-factor", lambda m, b: 2 * _variance_factor(m, b),
-     "for m = 100, b = 20: off by a constant factor: your answer is 2 times the right one"),
-    ("sgd-ex-variance-factor", lambda m, b: (m - b) / (b * (m + 1)),
-     "for m = 100, b = 20: the value differs. Divide the theorem's variance"),
-    ("sgd-ex-variance-factor", lambda m, b: (1 / b, (m - b) / (m - 1)), "wrong shape: the ratio of the variances is one number"),
+    (
+        "sgd-ex-variance-factor",
+        lambda m, b: 2 * _variance_factor(m, b),
+        "for m = 100, b = 20: off by a constant factor: your answer is 2 times the right one",
+    ),
+    (
+        "sgd-ex-variance-factor",
+        lambda m, b: (m - b) / (b * (m + 1)),
+        "for m = 100, b = 20: the value differs. Divide the theorem's variance",
+    ),
+    (
+        "sgd-ex-variance-factor",
+        lambda m, b: (1 / b, (m - b) / (m - 1)),
+        "wrong shape: the ratio of the variances is one number",
+    ),
     ("sgd-ex-last-batch", lambda m, b: b / _last_size(m, b), "this is the inverse"),
-    ("sgd-ex-last-batch", lambda m, b: (m % b) / b, "for m = 100, batch_size = 20: batch_size divides m, so m % batch_size is 0"),
+    (
+        "sgd-ex-last-batch",
+        lambda m, b: (m % b) / b,
+        "for m = 100, batch_size = 20: batch_size divides m, so m % batch_size is 0",
+    ),
     ("sgd-ex-last-batch", lambda m, b: 1.0, "the book's code still divides by batch_size"),
     ("sgd-ex-last-batch", lambda m, b: _last_size(m, b), "the number of instances in the last batch"),
     ("sgd-ex-last-batch", lambda m, b: 2 * _last_batch(m, b), "2 times the right one"),
-    ("sgd-ex-last-batch", lambda m, b: (m // b) / b, "for m = 100, batch_size = 30: the value differs. Count the instances"),
+    (
+        "sgd-ex-last-batch",
+        lambda m, b: (m // b) / b,
+        "for m = 100, batch_size = 30: the value differs. Count the instances",
+    ),
     ("sgd-ex-last-batch", 1 / 3, "answer must be a function"),
     # The gradient in practice (book/autodiff.md)
-    ("ad-ex-chunks", lambda t, ch: _chunk_gradients(t, ch).mean(axis=0), "this is the average of the chunks' gradients"),
+    (
+        "ad-ex-chunks",
+        lambda t, ch: _chunk_gradients(t, ch).mean(axis=0),
+        "this is the average of the chunks' gradients",
+    ),
     ("ad-ex-chunks", lambda t, ch: _chunk_gradients(t, ch).sum(axis=0), "this adds the chunks' gradients"),
     ("ad-ex-chunks", lambda t, ch: _chunk_gradient(t, ch) / 2, "1/2 times the right one. The derivative of a square"),
     ("ad-ex-chunks", lambda t, ch: _chunk_gradients(t, ch)[0], "the gradient of chunk 0 alone"),
-    ("ad-ex-chunks", lambda t, ch: (2 / len(ch)) * sum(X.T @ (X @ t - y) for X, y in ch), "divided by the number of chunks"),
-    ("ad-ex-chunks", lambda t, ch: 2 * sum(X.T @ (X @ t - y) for X, y in ch),
-     "m times the right one (m = 20). The MSE is a mean over all m instances"),
-    ("ad-ex-chunks", lambda t, ch: -_chunk_gradient(t, ch), "wrong sign. The residual is the prediction minus the target"),
+    (
+        "ad-ex-chunks",
+        lambda t, ch: (2 / len(ch)) * sum(X.T @ (X @ t - y) for X, y in ch),
+        "divided by the number of chunks",
+    ),
+    (
+        "ad-ex-chunks",
+        lambda t, ch: 2 * sum(X.T @ (X @ t - y) for X, y in ch),
+        "m times the right one (m = 20). The MSE is a mean over all m instances",
+    ),
+    (
+        "ad-ex-chunks",
+        lambda t, ch: -_chunk_gradient(t, ch),
+        "wrong sign. The residual is the prediction minus the target",
+    ),
     ("ad-ex-chunks", lambda t, ch: _chunk_gradient(t, ch).reshape(1, -1), "transposed vector"),
     ("ad-ex-chunks", lambda t, ch: _chunk_gradient(t, ch)[:2], "wrong shape: the gradient has 3 entries"),
-    ("ad-ex-chunks", lambda t, ch: _chunk_gradient(t, ch) + np.r_[0.0, 0.0, 1.0],
-     "for chunks of sizes 3, 5, 12 (m = 20): component j = 2 differs (components 0 to 1 agree). Every instance"),
+    (
+        "ad-ex-chunks",
+        lambda t, ch: _chunk_gradient(t, ch) + np.r_[0.0, 0.0, 1.0],
+        "for chunks of sizes 3, 5, 12 (m = 20): component j = 2 differs (components 0 to 1 agree). Every instance",
+    ),
     ("ad-ex-ridge-alpha", lambda a, m: a, "the same alpha does not weigh the penalty the same in both"),
     ("ad-ex-ridge-alpha", lambda a, m: a * m, "the penalty's weight moves the other way"),
     ("ad-ex-ridge-alpha", lambda a, m: a / (2 * m), "off by a constant factor 1/2"),
-    ("ad-ex-ridge-alpha", lambda a, m: 2 * a / m, "for alpha_sklearn = 0.1, m = 100: off by a constant factor: your answer is 2"),
+    (
+        "ad-ex-ridge-alpha",
+        lambda a, m: 2 * a / m,
+        "for alpha_sklearn = 0.1, m = 100: off by a constant factor: your answer is 2",
+    ),
     ("ad-ex-ridge-alpha", lambda a, m: -a / m, "wrong sign. alpha weighs a penalty"),
     ("ad-ex-ridge-alpha", lambda a, m: a / (m - 1), "for alpha_sklearn = 0.1, m = 100: the value differs. Rescale"),
     ("ad-ex-ridge-alpha", lambda a, m: (a / m, 0.5), "wrong shape: alpha is one number"),
@@ -305,10 +394,30 @@ def solution_texts() -> dict[str, str]:
 
 
 _LATEX_WORDS = {
-    r"\top": "T", r"\lVert": "||", r"\rVert": "||", r"\lambda": "lam", r"\ast": "*", r"\cdot": "*",
-    r"\btheta": "theta", r"\theta": "theta", r"\X": "X", r"\by": "y", r"\bv": "v", r"\be": "e", r"\bx": "x",
-    r"\alpha": "alpha", r"\eta": "eta", r"\kappa": "kappa", r"\grad": "grad", r"\MSE": "MSE",
-    r"\min": "min", r"\max": "max", r"\sum": "sum", r"\partial": "d", r"\geq": ">=", r"\ge": ">=",
+    r"\top": "T",
+    r"\lVert": "||",
+    r"\rVert": "||",
+    r"\lambda": "lam",
+    r"\ast": "*",
+    r"\cdot": "*",
+    r"\btheta": "theta",
+    r"\theta": "theta",
+    r"\X": "X",
+    r"\by": "y",
+    r"\bv": "v",
+    r"\be": "e",
+    r"\bx": "x",
+    r"\alpha": "alpha",
+    r"\eta": "eta",
+    r"\kappa": "kappa",
+    r"\grad": "grad",
+    r"\MSE": "MSE",
+    r"\min": "min",
+    r"\max": "max",
+    r"\sum": "sum",
+    r"\partial": "d",
+    r"\geq": ">=",
+    r"\ge": ">=",
 }
 
 
@@ -348,7 +457,9 @@ def exercise_texts() -> dict[str, str]:
     """The statement of every ``{exercise}`` of the book, by label."""
     texts = {}
     for page in BOOK.glob("*.md"):
-        for match in re.finditer(r"^(`{3,4})\{exercise\}[^\n]*\n:label:\s*(\S+)\n(.*?)^\1\s*$", page.read_text(), re.M | re.S):
+        for match in re.finditer(
+            r"^(`{3,4})\{exercise\}[^\n]*\n:label:\s*(\S+)\n(.*?)^\1\s*$", page.read_text(), re.M | re.S
+        ):
             texts[match.group(2)] = match.group(3)
     return texts
 
@@ -407,7 +518,9 @@ def test_right_answer_is_accepted(label, capsys):
     assert capsys.readouterr().out.startswith(f"Exercise {label}: correct.")
 
 
-@pytest.mark.parametrize("label, answer, form", OTHER_RIGHT_FORMS, ids=[f"{lab}-{f}" for lab, _, f in OTHER_RIGHT_FORMS])
+@pytest.mark.parametrize(
+    "label, answer, form", OTHER_RIGHT_FORMS, ids=[f"{lab}-{f}" for lab, _, f in OTHER_RIGHT_FORMS]
+)
 def test_right_answer_in_another_form_is_accepted(label, answer, form):
     ok, message = feedback(label, answer)
     assert ok, f"{form}: {message}"

@@ -109,7 +109,9 @@ def test_ridge_keeps_column_shape(problem):
     assert g.shape == (theta.size, 1)
 
 
-@pytest.mark.parametrize("alpha, error", [(-1.0, ValueError), (np.inf, ValueError), ("1", TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "alpha, error", [(-1.0, ValueError), (np.inf, ValueError), ("1", TypeError), (True, TypeError)]
+)
 def test_ridge_refuses_bad_alpha(problem, alpha, error):
     theta, X_b, y, _ = problem
     with pytest.raises(error, match="alpha"):

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import mse_gradient as mg
 from conftest import SITE
 from reader import open_page
 from test_site import _axe
+
+import mse_gradient as mg
 
 EXPLORERS = [
     ("book/learning.html", "explorer-learning-rate"),
@@ -95,7 +95,9 @@ def test_arrow_keys_move_every_slider(browser, site_url, path, ident):
         for slider in ids:
             before = page.inner_html(f"#{ident} .explorer-body")
             page.focus(f"#{slider}")
-            page.keyboard.press("ArrowRight" if page.eval_on_selector(f"#{slider}", "e => +e.value < +e.max") else "ArrowLeft")
+            page.keyboard.press(
+                "ArrowRight" if page.eval_on_selector(f"#{slider}", "e => +e.value < +e.max") else "ArrowLeft"
+            )
             after = page.inner_html(f"#{ident} .explorer-body")
             assert after != before, f"{ident}: ArrowRight on #{slider} did not redraw the figure"
         assert not problems, problems
@@ -114,7 +116,9 @@ def test_learning_rate_path_equals_the_package(browser, site_url):
             "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
         )
         path = np.array(state["path"])
-        mg.check_close("page's descent path vs mg.batch_gradient_descent (η = 0.1, 50 steps)", path, expected, atol=1e-9)
+        mg.check_close(
+            "page's descent path vs mg.batch_gradient_descent (η = 0.1, 50 steps)", path, expected, atol=1e-9
+        )
         drawn = page.eval_on_selector_all("#explorer-learning-rate .ex-dots circle", "els => els.length")
         assert drawn == 51, f"the page draws {drawn} points for 50 steps, expected 51"
         readout = page.inner_text("#explorer-learning-rate-readout")
@@ -145,7 +149,12 @@ def test_directional_slope_equals_the_package(browser, site_url):
             )
             theta = np.array([2.0, 1.0])
             v = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
-            mg.check_close(f"page's slope at {angle}° vs mg.gradient(θ)ᵀv", state["slope"], mg.gradient(theta, X_b, y) @ v, atol=1e-9)
+            mg.check_close(
+                f"page's slope at {angle}° vs mg.gradient(θ)ᵀv",
+                state["slope"],
+                mg.gradient(theta, X_b, y) @ v,
+                atol=1e-9,
+            )
         # the steepest-descent direction of the page is −∇/‖∇‖ of the package
         g = mg.gradient(np.array([2.0, 1.0]), X_b, y)
         steepest = (np.degrees(np.arctan2(-g[1], -g[0])) + 360) % 360
@@ -162,9 +171,13 @@ def test_residual_explorer_equals_the_package(browser, site_url):
     context, page, problems = _open(browser, site_url, "book/notation.html", "explorer-residuals")
     try:
         theta = np.array([3.1, 2.2])
-        state = page.evaluate("JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))")
+        state = page.evaluate(
+            "JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))"
+        )
         mg.check_close("page's MSE vs mg.mse", state["mse"], mg.mse(theta, X_b, y), atol=1e-9)
-        mg.check_close("page's gradient vs mg.gradient", np.array(state["gradient"]), mg.gradient(theta, X_b, y), atol=1e-9)
+        mg.check_close(
+            "page's gradient vs mg.gradient", np.array(state["gradient"]), mg.gradient(theta, X_b, y), atol=1e-9
+        )
         page.click("#explorer-residuals .explorer-button")
         readout = page.inner_text("#explorer-residuals-readout")
         assert "(0.000, 0.000): zero" in readout, readout
@@ -202,7 +215,9 @@ def _figure_pages() -> list[str]:
     if not SITE.exists():
         return ["book/learning.html"]
     return sorted(
-        p.relative_to(SITE).as_posix() for p in (SITE / "book").glob("*.html") if "<img" in p.read_text() and "cell_output" in p.read_text()
+        p.relative_to(SITE).as_posix()
+        for p in (SITE / "book").glob("*.html")
+        if "<img" in p.read_text() and "cell_output" in p.read_text()
     )
 
 

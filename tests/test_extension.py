@@ -19,7 +19,10 @@ def test_launch_links_only_for_a_github_repository():
     )
     assert links == [
         ("Launch on Binder", "https://mybinder.org/v2/gh/team/mse-gradient/main?labpath=notebooks/learning.ipynb"),
-        ("Open in Colab", "https://colab.research.google.com/github/team/mse-gradient/blob/main/notebooks/learning.ipynb"),
+        (
+            "Open in Colab",
+            "https://colab.research.google.com/github/team/mse-gradient/blob/main/notebooks/learning.ipynb",
+        ),
     ]
     assert course_site.launch_links({"repository_url": ""}, "learning.ipynb") == []
     assert course_site.launch_links({}, "learning.ipynb") == []

@@ -89,11 +89,17 @@ def graded(tmp_path_factory, listener):
     _write(folder / "wrong.ipynb", fill(reference, WRONG))
     _write(folder / "untouched.ipynb", reference)
     _write(folder / "loop.ipynb", fill(reference, {**RIGHT, "learning-ex-best-eta": "while True:\n    pass"}))
-    _write(folder / "exits.ipynb", fill(reference, {
-        **RIGHT,
-        "learning-ex-best-eta": "import sys\nsys.exit(3)",
-        "learning-ex-scaling": "import os\nos._exit(0)",
-    }))
+    _write(
+        folder / "exits.ipynb",
+        fill(
+            reference,
+            {
+                **RIGHT,
+                "learning-ex-best-eta": "import sys\nsys.exit(3)",
+                "learning-ex-scaling": "import os\nos._exit(0)",
+            },
+        ),
+    )
     cut = fill(reference, RIGHT)
     k = next(i for i, c in enumerate(cut.cells) if "learning-ex-scaling" in c.source and c.cell_type == "code")
     del cut.cells[k - 1 : k + 1]  # the answer cell and the self-check of the second exercise
@@ -209,6 +215,7 @@ def test_the_distributed_notebook_grades(tmp_path):
     """The full elementwise notebook, answers filled in, graded against notebooks/ as shipped."""
     reference = nbformat.read(ROOT / "notebooks" / "elementwise.ipynb", as_version=4)
     _write(tmp_path / "ada.ipynb", fill(reference, ELEMENTWISE_RIGHT))
-    report = grade.grade(tmp_path, chapter="elementwise", limits=grade.Limits(cell_seconds=60, notebook_seconds=300),
-                         echo=False)
+    report = grade.grade(
+        tmp_path, chapter="elementwise", limits=grade.Limits(cell_seconds=60, notebook_seconds=300), echo=False
+    )
     assert [(r.exercise, r.passed) for r in report.rows] == [(label, True) for label in ELEMENTWISE_RIGHT], report.rows

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 from reader import open_page
 
@@ -38,7 +37,11 @@ PAGE = """<!DOCTYPE html><html><head><title>t</title>
 """
 
 
-def _site(tmp_path: Path, inline: str = r"\MSE(\btheta) &lt; 1", display: str = r"\grad \MSE = \frac{2}{m}\X^\top(\X\btheta - \by)") -> Path:
+def _site(
+    tmp_path: Path,
+    inline: str = r"\MSE(\btheta) &lt; 1",
+    display: str = r"\grad \MSE = \frac{2}{m}\X^\top(\X\btheta - \by)",
+) -> Path:
     site = tmp_path / "html"
     (site / "book").mkdir(parents=True)
     (site / "_static").mkdir()
@@ -162,7 +165,13 @@ def test_math_follows_the_text_colour_in_light_and_dark_mode(browser, site_url, 
     _prerendered(site_dir)
     seen = {}
     for mode in ("light", "dark"):
-        report = open_page(browser, site_url, PAGE_PATH, color_scheme=mode, after=lambda p, r: seen.update({mode: p.evaluate(COLOURS)}))
+        report = open_page(
+            browser,
+            site_url,
+            PAGE_PATH,
+            color_scheme=mode,
+            after=lambda p, r, mode=mode: seen.update({mode: p.evaluate(COLOURS)}),
+        )
         assert not report.problems(), "\n".join(report.problems())
         assert seen[mode]["math"] == seen[mode]["before"] == seen[mode]["text"], f"{mode}: {seen[mode]}"
     assert seen["light"]["math"] != seen["dark"]["math"]

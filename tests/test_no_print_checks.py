@@ -132,6 +132,7 @@ def test_no_check_only_prints(chapter: Path):
 
 # The detector itself, on small cells: it must catch what it claims to catch and nothing else.
 
+
 def _cell(source: str) -> CodeCell:
     return CodeCell(Path("book/x.md"), 1, 10, source)
 

@@ -36,16 +36,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 import myst_to_notebook as m2n  # noqa: E402
+
 import notebooks as nbtool  # noqa: E402
 
 MATHJAX_CANDIDATES = [
-    Path(sys.prefix) / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
-    / "sphinx-mathjax-offline" / "static" / "mathjax",
+    Path(sys.prefix)
+    / "lib"
+    / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    / "site-packages"
+    / "sphinx-mathjax-offline"
+    / "static"
+    / "mathjax",
 ]
 KINDS = "Theorem|Lemma|Definition|Proposition|Corollary|Remark|Example|Algorithm|Exercise|Figure"
 
 # A port of the tokenizer of JupyterLab's removeMath (@jupyterlab/rendermime, latex.ts).
-_MATH_SPLIT = re.compile(r"(\$\$?|\\(?:begin|end)\{[a-z]*\*?\}|\\[{}$]|[{}]|(?:\n\s*)+|@@\d+@@|\\\\(?:\(|\)|\[|\]))", re.I)
+_MATH_SPLIT = re.compile(
+    r"(\$\$?|\\(?:begin|end)\{[a-z]*\*?\}|\\[{}$]|[{}]|(?:\n\s*)+|@@\d+@@|\\\\(?:\(|\)|\[|\]))", re.I
+)
 
 
 def remove_math(text: str) -> tuple[str, list[str]]:
@@ -166,7 +174,9 @@ def rendered(tmp_path_factory, browser) -> dict[str, dict]:
     names = []
     for path, notebook in nbtool.expected_notebooks().items():
         body, _ = exporter.from_notebook_node(notebook)
-        body = re.sub(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", lambda _: MATHJAX_CONFIG, body, flags=re.S)
+        body = re.sub(
+            r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", lambda _: MATHJAX_CONFIG, body, flags=re.S
+        )
         (out / f"{path.stem}.html").write_text(body, encoding="utf-8")
         names.append(path.stem)
     handler = functools.partial(_Quiet, directory=str(out))
@@ -203,7 +213,7 @@ def _section_titles() -> set[str]:
     """Titles of the labelled sections of the book, as they read in running text (math left out)."""
     index = m2n.BookIndex.scan(m2n.book_pages())
     titles = set()
-    for doc, heading in index.targets.values():
+    for _doc, heading in index.targets.values():
         if "$" in heading or len(heading) < 12:
             continue
         titles.add(heading)
@@ -213,7 +223,11 @@ def _section_titles() -> set[str]:
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_math_renders_without_quote_marks_or_stray_dollars(rendered, name):
     report = rendered[name]
-    problems = [f"formula with a quote prefix '>' inside: {tex.strip()[:120]!r}" for tex in report["math"] if re.search(r"(^|\n)\s*>", tex)]
+    problems = [
+        f"formula with a quote prefix '>' inside: {tex.strip()[:120]!r}"
+        for tex in report["math"]
+        if re.search(r"(^|\n)\s*>", tex)
+    ]
     problems += [f"MathJax error: {e}" for e in report["errors"]]
     problems += [f"'$' visible in the text: {t!r}" for t in report["dollars"]]
     problems += report["page_errors"]
@@ -224,9 +238,13 @@ def test_math_renders_without_quote_marks_or_stray_dollars(rendered, name):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_cross_references_are_links(rendered, name):
     text = "\n".join(rendered[name]["plain"])
-    problems = [f"equation number not linked: …{m.group(0)}…" for m in re.finditer(r"(?<![\w(])\(\d{1,3}\)(?![\w)])", text)]
+    problems = [
+        f"equation number not linked: …{m.group(0)}…" for m in re.finditer(r"(?<![\w(])\(\d{1,3}\)(?![\w)])", text)
+    ]
     problems += [f"reference not linked: {m.group(0)!r}" for m in re.finditer(rf"\b(?:{KINDS}) \d+\b(?!\.\d)", text)]
-    problems += [f"section title in running text, not a link: {title!r}" for title in _section_titles() if title in text]
+    problems += [
+        f"section title in running text, not a link: {title!r}" for title in _section_titles() if title in text
+    ]
     assert not problems, f"notebooks/{name}.ipynb:\n" + "\n".join(problems)
 
 

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 import myst_to_notebook as m2n  # noqa: E402
+
 import notebooks as nbtool  # noqa: E402
 
 NOTEBOOK_PATHS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -84,5 +84,8 @@ def test_gradient_is_affine_in_y(problem, data):
     # and the slope in y is -(2/m) X_b^T
     m = X_b.shape[0]
     np.testing.assert_allclose(
-        (g(y1) - g(np.zeros_like(y1))).ravel(), -(2 / m) * X_b.T @ y1.ravel(), rtol=0, atol=1e-10 * _scale(theta, X_b, y1)
+        (g(y1) - g(np.zeros_like(y1))).ravel(),
+        -(2 / m) * X_b.T @ y1.ravel(),
+        rtol=0,
+        atol=1e-10 * _scale(theta, X_b, y1),
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import SITE, site_pages
 from reader import open_page
 
@@ -75,7 +74,9 @@ def test_search_finds_the_chapters(browser, site_url, site_dir):
         page.goto(f"{site_url}/search.html?q=gradient", wait_until="load")
         page.wait_for_selector("#search-results ul.search li", timeout=20_000)
         page.wait_for_load_state("networkidle")
-        hits = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(a => a.getAttribute('href'))")
+        hits = page.eval_on_selector_all(
+            "#search-results ul.search li a", "els => els.map(a => a.getAttribute('href'))"
+        )
     finally:
         page.close()
     found = {re.sub(r"[?#].*$", "", h) for h in hits}

@@ -17,8 +17,7 @@ import sys
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
-
-from conftest import ROOT, SITE
+from conftest import ROOT
 from reader import open_page
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
@@ -39,11 +38,15 @@ def _notebook() -> nbformat.NotebookNode:
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     figure = code("plt.plot([1, 2])\nplt.show()")
     figure.outputs = [nbformat.v4.new_output("display_data", data={"image/png": PIXEL, "text/plain": "<Figure>"})]
-    long_section = "\n\n".join(f"Equation {k} follows.\n\n$$\n\\frac{{a_{k}}}{{b}} = c\n\\tag{{{k}}}\n$$" for k in range(1, 7))
+    long_section = "\n\n".join(
+        f"Equation {k} follows.\n\n$$\n\\frac{{a_{k}}}{{b}} = c\n\\tag{{{k}}}\n$$" for k in range(1, 7)
+    )
     return nbformat.v4.new_notebook(
         cells=[
-            md("*Student notebook for the chapter \"T\".*"),
-            md("# A tiny chapter\n\n## Overview\n\nIt proves $a = b$.\nSecond sentence.\n\n$$\na = b\n\\tag{1}\n$$\n\nSee [(2)](other.ipynb)."),
+            md('*Student notebook for the chapter "T".*'),
+            md(
+                "# A tiny chapter\n\n## Overview\n\nIt proves $a = b$.\nSecond sentence.\n\n$$\na = b\n\\tag{1}\n$$\n\nSee [(2)](other.ipynb)."
+            ),
             md(
                 "## The proof\n\n### Step 1\n\nWe start.\n\n> **Theorem 1 (Small).**\n>\n> For all $x$, $x = x$.\n\n"
                 "### Step 2\n\nProse only.\nMore prose.\n\n- item one\n- item two"
@@ -84,7 +87,7 @@ def test_sections_become_slides_with_notes_figures_and_exercises(tmp_path):
     assert '<html lang="en">' in html and "<title>A tiny chapter — lecture slides</title>" in html
     assert '<div class="math">\\[a = b\n\\tag{1}\\]</div>' in html
     assert '<span class="math">\\(x = x\\)</span>' in html
-    assert 'href="../book/other.html"' in html and ".ipynb\"" not in html.replace('tiny.ipynb"', "")
+    assert 'href="../book/other.html"' in html and '.ipynb"' not in html.replace('tiny.ipynb"', "")
     assert '<img src="tiny/figure-1.png" alt="A rising line.">' in html and "<figcaption>" in html
     assert (tmp_path / "tiny" / "figure-1.png").read_bytes().startswith(b"\x89PNG")
     assert '<aside class="notes tex2jax_ignore">' in html and "<code>$a = b$</code>.\nSecond sentence." in html

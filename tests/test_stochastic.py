@@ -190,7 +190,11 @@ def test_divergence_warns_and_stops(book_data):
 @pytest.mark.parametrize(
     "kwargs, error, message",
     [
-        ({"batch_size": 0}, ValueError, r"batch_size must be an integer in 1..m = 100 \(the rows of X_b, shape \(100, 2\)\); got 0"),
+        (
+            {"batch_size": 0},
+            ValueError,
+            r"batch_size must be an integer in 1..m = 100 \(the rows of X_b, shape \(100, 2\)\); got 0",
+        ),
         ({"batch_size": 101}, ValueError, "got 101"),
         ({"batch_size": 2.0}, TypeError, "got float 2.0"),
         ({"batch_size": True}, TypeError, "got bool"),

@@ -51,8 +51,9 @@ for name in sys.argv[1:]:
 
 def student_environment(home: Path, venv: Path) -> dict[str, str]:
     """The environment of a student's shell: no PYTHONPATH, no Jupyter or IPython settings of ours."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PYTHON", "JUPYTER", "IPYTHON", "VIRTUAL_ENV", "MPL"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "JUPYTER", "IPYTHON", "VIRTUAL_ENV", "MPL"))
+    }
     env.update(
         PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}",
         HOME=str(home),

@@ -41,13 +41,18 @@ def test_bad_design_matrix_shape(f, X_b, pattern):
 
 @pytest.mark.parametrize("f", TRIPLE_ALL)
 def test_theta_of_wrong_length(f):
-    with pytest.raises(ValueError, match=r"theta has length 3 but n\+1 = 2 \(the columns of X_b, shape \(3, 2\)\); theta has shape \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"theta has length 3 but n\+1 = 2 \(the columns of X_b, shape \(3, 2\)\); theta has shape \(3,\)",
+    ):
         f(np.zeros(3), X_B, Y)
 
 
 @pytest.mark.parametrize("f", TRIPLE_ALL)
 def test_y_of_wrong_length(f):
-    with pytest.raises(ValueError, match=r"y has length 4 but m = 3 \(the rows of X_b, shape \(3, 2\)\); y has shape \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"y has length 4 but m = 3 \(the rows of X_b, shape \(3, 2\)\); y has shape \(4,\)"
+    ):
         f(THETA, X_B, np.zeros(4))
 
 
@@ -80,7 +85,9 @@ def test_gradient_finds_nan_in_X_b_even_where_theta_is_zero(theta, position):
     """gradient checks X_b lazily; a NaN must still be reported, whatever theta is."""
     X_b = X_B.copy()
     X_b[position] = np.nan
-    with pytest.raises(ValueError, match=re.escape(f"X_b must be finite; it has 1 NaN/inf value(s), the first at index {position}")):
+    with pytest.raises(
+        ValueError, match=re.escape(f"X_b must be finite; it has 1 NaN/inf value(s), the first at index {position}")
+    ):
         mg.gradient(theta, X_b, Y)
 
 

@@ -17,7 +17,6 @@ import pytest
 import mse_gradient as mg
 from mse_gradient.verify import check_close, check_differs, check_raises, check_that
 
-
 # --- check_close -----------------------------------------------------------------------------
 
 
@@ -39,7 +38,11 @@ def test_check_close_line_depends_on_the_tolerance_only(capsys):
 
 @pytest.mark.parametrize(
     ("atol", "rtol", "line"),
-    [(1e-10, 0.0, "agree to 1e-10"), (0.0, 1e-6, "agree to a relative 1e-06"), (1e-9, 1e-6, "agree to 1e-09 + a relative 1e-06")],
+    [
+        (1e-10, 0.0, "agree to 1e-10"),
+        (0.0, 1e-6, "agree to a relative 1e-06"),
+        (1e-9, 1e-6, "agree to 1e-09 + a relative 1e-06"),
+    ],
 )
 def test_check_close_states_the_tolerance(capsys, atol, rtol, line):
     check_close("t", 1.0, 1.0 + 1e-12, atol=atol, rtol=rtol)
@@ -94,7 +97,9 @@ def test_check_close_fails_on_nan_and_inf(bad, side):
     broken = good.copy()
     broken[1] = bad
     a, b = (broken, good) if side == "actual" else (good, broken)
-    with pytest.raises(AssertionError, match=r"^✗ finite: a value is not finite: actual\[1\] = .*expected\[1\] = .*shape \(3,\)"):
+    with pytest.raises(
+        AssertionError, match=r"^✗ finite: a value is not finite: actual\[1\] = .*expected\[1\] = .*shape \(3,\)"
+    ):
         check_close("finite", a, b, atol=1.0)
 
 
@@ -169,7 +174,9 @@ def test_check_differs_different_shapes_differ(capsys):
 
 
 def test_check_differs_fails_when_the_slip_gives_the_right_value():
-    with pytest.raises(AssertionError, match=r"^✗ slip: expected a difference, but both values agree to 1e-08 \(shape \(2,\)\)$"):
+    with pytest.raises(
+        AssertionError, match=r"^✗ slip: expected a difference, but both values agree to 1e-08 \(shape \(2,\)\)$"
+    ):
         check_differs("slip", [1.0, 2.0], [1.0, 2.0 + 1e-9])
 
 
@@ -203,7 +210,9 @@ def test_check_raises_passes_keyword_arguments_and_match():
 
 
 def test_check_raises_fails_when_nothing_is_raised():
-    with pytest.raises(AssertionError, match=r"^✗ no error: expected ValueError or TypeError, but the call returned 1$"):
+    with pytest.raises(
+        AssertionError, match=r"^✗ no error: expected ValueError or TypeError, but the call returned 1$"
+    ):
         check_raises("no error", (ValueError, TypeError), abs, -1)
 
 

@@ -46,7 +46,7 @@ import os
 import platform
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -83,9 +83,7 @@ def calls_for(func: Callable[[], object], budget: float) -> int:
     return max(1, int(budget / max(once, 1e-9)))
 
 
-def best_times(
-    funcs: dict[str, Callable[[], object]], repeats: dict[str, int], budget: float
-) -> dict[str, float]:
+def best_times(funcs: dict[str, Callable[[], object]], repeats: dict[str, int], budget: float) -> dict[str, float]:
     """Best time per call of each function, over interleaved repeats."""
     numbers = {name: calls_for(f, budget) for name, f in funcs.items()}
     best = {name: float("inf") for name in funcs}
@@ -130,12 +128,14 @@ def descent_epochs(m: int, n: int, repeats: int, budget: float) -> None:
         "stochastic": (1, lambda e: mg.stochastic_gradient_descent(X_b, y, n_epochs=e, theta0=theta, eta=eta)),
     }
     per_epoch = {}
-    for name, (batch_size, run) in descents.items():
+    for name, (_batch_size, run) in descents.items():
         result = run(1)
         if result.diverged:
             raise RuntimeError(f"{name} descent diverged at m = {m}, n = {n}")
-        epochs = calls_for(lambda: run(1), budget)
-        per_epoch[name] = best_times({name: lambda: run(epochs)}, {name: repeats}, budget=0.0)[name] / epochs
+        epochs = calls_for(lambda run=run: run(1), budget)
+        per_epoch[name] = (
+            best_times({name: lambda run=run, epochs=epochs: run(epochs)}, {name: repeats}, budget=0.0)[name] / epochs
+        )
     base = per_epoch["batch"]
     for name, (batch_size, _) in descents.items():
         flops = flops_per_epoch(m, n, batch_size) / flops_per_epoch(m, n, m)
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             theta, X_b, y = problem(m, n)
             reference = floor(theta, X_b, y)
             diff = max(float(np.max(np.abs(CANDIDATES[k](theta, X_b, y) - reference))) for k in CANDIDATES)
-            funcs = {name: (lambda f=f: f(theta, X_b, y)) for name, f in CANDIDATES.items()}
+            funcs = {name: (lambda f=f, theta=theta, X_b=X_b, y=y: f(theta, X_b, y)) for name, f in CANDIDATES.items()}
             # The Python loop is ~1000x slower: fewer repeats keep the run short.
             repeats = {name: args.repeats for name in funcs}
             repeats["samples"] = 3 if m <= 10_000 else 1
@@ -204,10 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     print("samples  = mse_gradient.gradient_by_samples       a Python loop over the m instances")
     print()
     print("One epoch of the three descents (eta = 0.01, batches of 20): time per epoch, best of repeats")
-    header = f"{'m':>9} {'n':>4} {'descent':>11} {'steps':>8} | {'time/epoch':>11} | {'time ratio':>11} | {'flops ratio':>9}"
+    header = (
+        f"{'m':>9} {'n':>4} {'descent':>11} {'steps':>8} | {'time/epoch':>11} | {'time ratio':>11} | {'flops ratio':>9}"
+    )
     print(header)
     print("-" * len(header))
-    for m in ([1_000] if args.quick else [1_000, 100_000]):
+    for m in [1_000] if args.quick else [1_000, 100_000]:
         descent_epochs(m, 10, repeats=3, budget=0.05 if args.quick else 0.5)
     print("ratios are to batch descent; flops = 4 m (n+1) + ceil(m/b) (2n + 5) per epoch")
     print(f"total time {time.perf_counter() - start_all:.0f} s")

@@ -143,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--pages", type=int, default=3, help="how many of the heaviest pages")
     parser.add_argument("--after", type=Path, default=ROOT / "_build" / "html")
-    parser.add_argument("--before", type=Path, default=None, help="a site typeset in the browser (default: from the cache)")
+    parser.add_argument(
+        "--before", type=Path, default=None, help="a site typeset in the browser (default: from the cache)"
+    )
     args = parser.parse_args(argv)
 
     from conftest import CHROMIUM_ARGS, chromium_executable
@@ -166,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
 
     med = statistics.median
     print(f"\nTime to math in headless Chromium, localhost, warm; median of {args.runs} visits (seconds)\n")
-    print("| page | formulas | before: math | before: load | after: math | after: load | after: first paint | math speed-up |")
+    print(
+        "| page | formulas | before: math | before: load | after: math | after: load | after: first paint | math speed-up |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for path, formulas, old, new in rows:
         print(

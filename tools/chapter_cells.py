@@ -67,7 +67,11 @@ def code_cells(path: Path) -> list[CodeCell]:
         raise ValueError(f"{path}: jupytext found {len(cells)} code cells but there are {len(lines)} fences")
     return [
         CodeCell(
-            path, number, line, cell.source, tuple(cell.get("metadata", {}).get("tags", [])),
+            path,
+            number,
+            line,
+            cell.source,
+            tuple(cell.get("metadata", {}).get("tags", [])),
             _first_source_line(text, line),
         )
         for number, (cell, line) in enumerate(zip(cells, lines), start=1)

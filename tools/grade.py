@@ -81,7 +81,14 @@ def launch(config: dict[str, Any], cmd: list[str]) -> None:
         for path in WORLD_WRITABLE:
             if os.path.isdir(path) and not os.path.islink(path):
                 mount("-t", "tmpfs", "-o", f"mode=1777,size={config['tmp_mb']}m,nosuid,nodev", "tmpfs", path)
-        mount("-t", "tmpfs", "-o", f"mode=0700,size={config['work_mb']}m,uid={uid},gid={gid},nosuid,nodev", "tmpfs", str(work))
+        mount(
+            "-t",
+            "tmpfs",
+            "-o",
+            f"mode=0700,size={config['work_mb']}m,uid={uid},gid={gid},nosuid,nodev",
+            "tmpfs",
+            str(work),
+        )
         copy = work / config["name"]
         shutil.copyfile(base / "submission.ipynb", copy)
         os.chown(copy, uid, gid)
@@ -368,8 +375,15 @@ class Outcome:
 class Kernel:
     """One sandboxed kernel for one submission (restarted fresh when it dies)."""
 
-    def __init__(self, submission: Path, name: str, sandbox: Sandbox, limits: Limits, hide: list[str],
-                 mpl_cache: str | None = None) -> None:
+    def __init__(
+        self,
+        submission: Path,
+        name: str,
+        sandbox: Sandbox,
+        limits: Limits,
+        hide: list[str],
+        mpl_cache: str | None = None,
+    ) -> None:
         self.sandbox, self.limits, self.hide, self.name, self.mpl_cache = sandbox, limits, hide, name, mpl_cache
         parent = None
         if sandbox.mode == "root":  # not under /tmp: the kernel gets a fresh /tmp that would hide it
@@ -651,8 +665,9 @@ def read_submission(path: Path) -> tuple[Any, str]:
     return nb, ""
 
 
-def grade_notebook(path: Path, nb: Any, ref: Reference, sandbox: Sandbox, limits: Limits, hide: list[str],
-                   mpl_cache: str | None = None) -> list[Row]:
+def grade_notebook(
+    path: Path, nb: Any, ref: Reference, sandbox: Sandbox, limits: Limits, hide: list[str], mpl_cache: str | None = None
+) -> list[Row]:
     student = path.stem
     answers = answer_positions(nb, ref)
     structure = structure_problems(nb, ref, answers)
@@ -707,7 +722,7 @@ def grade_notebook(path: Path, nb: Any, ref: Reference, sandbox: Sandbox, limits
             if not lines:
                 results[label] = (False, "not graded: the kernel sent no answer back")
                 continue
-            results[label] = judge_payload(label, lines[-1][len(MARKER):])
+            results[label] = judge_payload(label, lines[-1][len(MARKER) :])
     finally:
         kernel.close()
     rows = []
@@ -722,9 +737,15 @@ def grade_notebook(path: Path, nb: Any, ref: Reference, sandbox: Sandbox, limits
     return rows
 
 
-def grade(folder: Path, chapter: str | None = None, limits: Limits | None = None,
-          references: Path | None = None, sandbox: Sandbox | None = None, echo: bool = True,
-          output: Path | None = None) -> Report:
+def grade(
+    folder: Path,
+    chapter: str | None = None,
+    limits: Limits | None = None,
+    references: Path | None = None,
+    sandbox: Sandbox | None = None,
+    echo: bool = True,
+    output: Path | None = None,
+) -> Report:
     """Grade every notebook in ``folder``; write ``folder/grades.csv`` (or ``output``); return the rows."""
     folder = folder.resolve()
     output = (output or folder / "grades.csv").resolve()
@@ -754,8 +775,12 @@ def grade(folder: Path, chapter: str | None = None, limits: Limits | None = None
         print(f"grading {len(submissions)} notebook(s) of chapter {chapter} in {folder}")
         print(f"isolation: {sandbox.describe()}")
     mpl_cache = tempfile.mkdtemp(prefix="mse-grade-mpl-")
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={**os.environ, "MPLCONFIGDIR": mpl_cache},
-                   capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        env={**os.environ, "MPLCONFIGDIR": mpl_cache},
+        capture_output=True,
+        timeout=300,
+    )
     try:
         _grade_all(report, submissions, chapter, ref, sandbox, limits, folder, mpl_cache, echo)
     finally:
@@ -768,8 +793,17 @@ def grade(folder: Path, chapter: str | None = None, limits: Limits | None = None
     return report
 
 
-def _grade_all(report: Report, submissions: list[tuple[Path, Any, str, str]], chapter: str, ref: Reference,
-               sandbox: Sandbox, limits: Limits, folder: Path, mpl_cache: str, echo: bool) -> None:
+def _grade_all(
+    report: Report,
+    submissions: list[tuple[Path, Any, str, str]],
+    chapter: str,
+    ref: Reference,
+    sandbox: Sandbox,
+    limits: Limits,
+    folder: Path,
+    mpl_cache: str,
+    echo: bool,
+) -> None:
     for path, nb, found, problem in submissions:
         start = time.monotonic()
         if problem:
@@ -781,7 +815,9 @@ def _grade_all(report: Report, submissions: list[tuple[Path, Any, str, str]], ch
             try:
                 rows = grade_notebook(path, nb, ref, sandbox, limits, [str(folder)], mpl_cache)
             except Exception as error:  # noqa: BLE001 - one submission must never stop the others
-                rows = _all_rows(path.stem, ref.labels, f"not graded: the grader failed ({type(error).__name__}: {error})"[:300])
+                rows = _all_rows(
+                    path.stem, ref.labels, f"not graded: the grader failed ({type(error).__name__}: {error})"[:300]
+                )
         report.seconds[path.stem] = time.monotonic() - start
         report.rows.extend(rows)
         if echo:

@@ -141,8 +141,19 @@ def build_wheel(outdir: Path) -> Path:
         shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         built = Path(tmp) / "dist"
         subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-             "--wheel-dir", str(built), str(source)],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--wheel-dir",
+                str(built),
+                str(source),
+            ],
             check=True,
         )
         wheel = built / wheel_name()
@@ -159,9 +170,11 @@ def build_kit(outdir: Path = ROOT / "_build" / "html" / "_downloads", notebooks:
     found = sorted(notebooks.glob("*.ipynb"))
     if not found:
         raise FileNotFoundError(f"no student notebooks in {notebooks}: run ./run notebooks")
-    members = [(f"{KIT_NAME}/README.md", kit_readme().encode()),
-               (f"{KIT_NAME}/requirements-student.txt", student_requirements().encode()),
-               (f"{KIT_NAME}/{wheel.name}", wheel.read_bytes())]
+    members = [
+        (f"{KIT_NAME}/README.md", kit_readme().encode()),
+        (f"{KIT_NAME}/requirements-student.txt", student_requirements().encode()),
+        (f"{KIT_NAME}/{wheel.name}", wheel.read_bytes()),
+    ]
     members += [(f"{KIT_NAME}/{path.name}", path.read_bytes()) for path in found]
     target = outdir / f"{KIT_NAME}.zip"
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -33,9 +33,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -65,15 +65,30 @@ MUTATIONS: dict[str, list[tuple[str, str, str, int]]] = {
     ],
     "residual y - Xθ": [
         ("gradients.py", "(X_b.T @ (X_b @ theta - y))", "(X_b.T @ (y - X_b @ theta))", 1),
-        ("gradients.py", "error_i = float(theta_vec @ x_i) - y_vec[i]", "error_i = y_vec[i] - float(theta_vec @ x_i)", 1),
+        (
+            "gradients.py",
+            "error_i = float(theta_vec @ x_i) - y_vec[i]",
+            "error_i = y_vec[i] - float(theta_vec @ x_i)",
+            1,
+        ),
         ("gradients.py", "(float(theta @ X_b[i]) - y[i])", "(y[i] - float(theta @ X_b[i]))", 1),
         ("symbolic.py", "(problem.X * problem.theta - problem.y)", "(problem.y - problem.X * problem.theta)", 1),
         ("elementwise.py", "residual = [prediction[i] - y[i, 0]", "residual = [y[i, 0] - prediction[i]", 1),
         ("elementwise.py", "e = X * theta - y", "e = y - X * theta", 1),
-        ("differentials.py", "e_i = float(theta_vec @ x_i) - float(y_vec[i])", "e_i = float(y_vec[i]) - float(theta_vec @ x_i)", 1),
+        (
+            "differentials.py",
+            "e_i = float(theta_vec @ x_i) - float(y_vec[i])",
+            "e_i = float(y_vec[i]) - float(theta_vec @ x_i)",
+            1,
+        ),
     ],
     "numerical forward h/2h": [
-        ("gradients.py", "f_minus = _scalar(f((flat - step).reshape(theta.shape)))", "f_minus = _scalar(f(flat.reshape(theta.shape)))", 1),
+        (
+            "gradients.py",
+            "f_minus = _scalar(f((flat - step).reshape(theta.shape)))",
+            "f_minus = _scalar(f(flat.reshape(theta.shape)))",
+            1,
+        ),
     ],
 }
 
@@ -179,7 +194,9 @@ def run_chapter(chapter_path: Path, mutation: str, *, timeout: int = 300) -> Out
         return Outcome(name, mutation, "passed", seconds=seconds)
     index, output = failure
     if index < 0:
-        return Outcome(name, mutation, "error", where="injected guard cell", message=str(output.get("evalue")), seconds=seconds)
+        return Outcome(
+            name, mutation, "error", where="injected guard cell", message=str(output.get("evalue")), seconds=seconds
+        )
     where = cells[index].where()
     evalue = str(output.get("evalue", ""))
     match = CHECK_MESSAGE.match(evalue) if output.get("ename") == "AssertionError" else None
@@ -198,9 +215,7 @@ def run_isolated(chapter_path: Path, mutation: str) -> Outcome:
     return Outcome(**json.loads(lines[-1]))
 
 
-def run_gate(
-    chapters: list[Path], mutations: list[str] | None = None, *, workers: int = 2
-) -> list[Outcome]:
+def run_gate(chapters: list[Path], mutations: list[str] | None = None, *, workers: int = 2) -> list[Outcome]:
     """Every chapter × (unbroken + each mutation), ``workers`` at a time, each in its own process."""
     names = [UNBROKEN] + list(mutations if mutations is not None else MUTATIONS)
     jobs = [(chapter, mutation) for mutation in names for chapter in chapters]

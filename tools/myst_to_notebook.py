@@ -146,7 +146,7 @@ class BookIndex:
     offsets: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
-    def scan(cls, pages: list[Path]) -> "BookIndex":
+    def scan(cls, pages: list[Path]) -> BookIndex:
         index = cls()
         counts: dict[str, int] = {}
         for page in pages:
@@ -305,7 +305,9 @@ def _directive(name: str, arg: str, body: list[str], state: PageState) -> list[s
         number = state.next(kind)
         title = f" ({_roles(arg, state)})" if arg else ""
         head = (anchor(options["label"]) if options.get("label") else "") + f"**{kind} {number}{title}.**"
-        after = [EXERCISE_MARK + options["label"], ""] if name == "exercise" and options.get("label") in EXERCISES else []
+        after = (
+            [EXERCISE_MARK + options["label"], ""] if name == "exercise" and options.get("label") in EXERCISES else []
+        )
         return _quote([head, ""] + inner) + [""] + after
     if name == "prf:proof":
         return ["*Proof.*", ""] + inner + ["", "$\\blacksquare$", ""]
@@ -334,7 +336,9 @@ def _quote(lines: list[str]) -> list[str]:
                 end += 1
             body = [piece.strip() for piece in lines[k : end + 1] if piece.strip()]
             if any(piece.lstrip().startswith("%") for piece in body):
-                raise MystConversionError("a TeX comment (%) in display math inside a block cannot be joined to one line")
+                raise MystConversionError(
+                    "a TeX comment (%) in display math inside a block cannot be joined to one line"
+                )
             joined.append(" ".join(body))
             k = end + 1
             continue
@@ -464,16 +468,17 @@ def _preamble(page: Path, index: BookIndex) -> str:
     book = f"[the book's site]({site}/book/{page.stem}.html)" if site else "the book's site"
     has_exercises = any(doc == page.stem and label in EXERCISES for label, (doc, _, _) in index.blocks.items())
     lines = [
-        f"*Student notebook for the chapter \"{title}\" of the course module "
-        "\"The gradient of the MSE, derived and run\".*",
+        f'*Student notebook for the chapter "{title}" of the course module '
+        '"The gradient of the MSE, derived and run".*',
         "",
         "**Before you run it**, install the course package `mse_gradient` once, in the Python environment of this "
         f"notebook's kernel, from its wheel `{wheel}` (download it from {book}, under the chapter's title, "
         f"into the folder of this notebook; the student kit `{KIT_NAME}.zip` has it next to all the notebooks).",
         f"In a terminal in that folder: `pip install {wheel}`; with the kit's `requirements-student.txt` you also get "
         f"JupyterLab and the tested versions of NumPy, SymPy and Matplotlib: `pip install -r requirements-student.txt {wheel}`.",
-        "In Colab: uncomment and run the cell below." if site else
-        f"In Colab: upload `{wheel}` into the file panel, then run `%pip install {wheel}` in a new cell.",
+        "In Colab: uncomment and run the cell below."
+        if site
+        else f"In Colab: upload `{wheel}` into the file panel, then run `%pip install {wheel}` in a new cell.",
         "",
         "Then run the cells from top to bottom.",
     ]

@@ -97,7 +97,10 @@ def execute_chapter(path: Path, notebook: nbformat.NotebookNode) -> nbformat.Not
             raise ChapterFailed(f"{chapter.relative_to(ROOT)}: {error}") from None
         index, cell, output = found
         line = failure_line(
-            chapter, cell.source, output.get("ename", ""), str(output.get("evalue", "")),
+            chapter,
+            cell.source,
+            output.get("ename", ""),
+            str(output.get("evalue", "")),
             fallback=f"{path.relative_to(ROOT)}, cell {index + 1} (added by the converter)",
         )
         raise ChapterFailed(line) from None

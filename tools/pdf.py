@@ -134,8 +134,7 @@ def build(path_output: Path, toc: Path | None) -> Path:
 
     pages = page_count(stable)
     print(
-        f"PDF: {stable} ({pages} pages); Sphinx {sphinx_done - started:.0f} s, "
-        f"XeLaTeX {latex_done - sphinx_done:.0f} s"
+        f"PDF: {stable} ({pages} pages); Sphinx {sphinx_done - started:.0f} s, XeLaTeX {latex_done - sphinx_done:.0f} s"
     )
     return stable
 
@@ -150,7 +149,9 @@ def page_count(pdf: Path) -> int | None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--path-output", type=Path, default=ROOT, help="build into DIR/_build (default: the repository)")
+    parser.add_argument(
+        "--path-output", type=Path, default=ROOT, help="build into DIR/_build (default: the repository)"
+    )
     parser.add_argument("--toc", type=Path, default=None, help="table of contents (default: _toc.yml)")
     args = parser.parse_args(argv)
     require_tex()

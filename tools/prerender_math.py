@@ -243,9 +243,7 @@ def prerender_site(site: Path, cache: Path, *, macros: dict[str, str] | None = N
     if todo:
         result = run_node(macros, [formulas for *_, formulas in todo])
         if result["errors"]:
-            lines = [
-                f"  {todo[e['page']][1]}: {e['message']} in {e['tex'].strip()[:120]!r}" for e in result["errors"]
-            ]
+            lines = [f"  {todo[e['page']][1]}: {e['message']} in {e['tex'].strip()[:120]!r}" for e in result["errors"]]
             raise MathPrerenderError("MathJax could not typeset:\n" + "\n".join(lines))
         for (path, relpath, page, formulas), out in zip(todo, result["pages"], strict=True):
             raw_sha = hashlib.sha256(page.encode()).hexdigest()

@@ -78,7 +78,9 @@ def visit_explorer_latex(self: Any, node: explorer_node) -> None:
     """On paper: say what the web edition lets the reader move."""
     from sphinx.util import texescape
 
-    text = texescape.escape(f"Interactive figure in the web edition ({TITLES[node['kind']].lower()}): {node['description']}")
+    text = texescape.escape(
+        f"Interactive figure in the web edition ({TITLES[node['kind']].lower()}): {node['description']}"
+    )
     self.body.append("\n\\par\\emph{" + text + "}\\par\n")
     raise nodes.SkipNode
 

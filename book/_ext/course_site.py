@@ -44,8 +44,8 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ExtensionError
-from sphinx.util import logging as sphinx_logging
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging as sphinx_logging
 from sphinx.util import texescape
 from sphinx.util.osutil import relative_uri
 
@@ -233,7 +233,9 @@ def add_latex_macros(app: Sphinx, config: Config) -> None:
 
 
 PDF_SUBJECT = "The gradient of the mean squared error of linear regression, derived twice and checked by computation"
-PDF_KEYWORDS = "gradient, mean squared error, linear regression, matrix calculus, gradient descent, Hands-On Machine Learning"
+PDF_KEYWORDS = (
+    "gradient, mean squared error, linear regression, matrix calculus, gradient descent, Hands-On Machine Learning"
+)
 
 
 def pdf_metadata(config: Config) -> str:
@@ -301,9 +303,7 @@ class LatexBookStructure(SphinxPostTransform):
         root = next((c for c in self.document.children if isinstance(c, nodes.section)), None)
         if root is None or not root.children or not isinstance(root[0], nodes.title):
             return
-        wrappers = [
-            c for c in root.children[1:] if isinstance(c, nodes.compound) and "toctree-wrapper" in c["classes"]
-        ]
+        wrappers = [c for c in root.children[1:] if isinstance(c, nodes.compound) and "toctree-wrapper" in c["classes"]]
         content = [c for c in root.children[1:] if c not in wrappers]
         captions = [t.get("caption") for t in self.env.get_doctree(self.config.root_doc).findall(addnodes.toctree)]
         engine = self.config.latex_engine
@@ -314,14 +314,16 @@ class LatexBookStructure(SphinxPostTransform):
         intro.extend(content)
         children: list[nodes.Node] = [
             root[0],
-            nodes.raw("", r"\edef\coursesecnumdepth{\the\value{secnumdepth}}\setcounter{secnumdepth}{-1}", format="latex"),
+            nodes.raw(
+                "", r"\edef\coursesecnumdepth{\the\value{secnumdepth}}\setcounter{secnumdepth}{-1}", format="latex"
+            ),
             intro,
             nodes.raw("", r"\setcounter{secnumdepth}{\coursesecnumdepth}", format="latex"),
         ]
         for index, wrapper in enumerate(wrappers):
             caption = captions[index] if index < len(captions) else None
             if caption:
-                children.append(nodes.raw("", r"\part{%s}" % texescape.escape(caption, engine), format="latex"))
+                children.append(nodes.raw("", rf"\part{{{texescape.escape(caption, engine)}}}", format="latex"))
             children.append(wrapper)
         root.children = []
         root.extend(children)
@@ -384,7 +386,9 @@ def describe_cell_error(chapter: Path, traceback_text: str) -> str:
     if len(parts) >= 3:
         source = parts[1].strip("\n")
     lines = [line for line in text.splitlines() if line.strip()]
-    last = next((line for line in reversed(lines) if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)), "")
+    last = next(
+        (line for line in reversed(lines) if re.match(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)), ""
+    )
     ename, _, evalue = last.partition(": ")
     ename = ename.rpartition(".")[2]
     import sys

@@ -36,9 +36,10 @@ import json
 import math
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import nbformat
 from markdown_it import MarkdownIt
@@ -90,9 +91,7 @@ def _markdown(render_math: Callable[[str, bool], str]) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     dollarmath_plugin(md, allow_labels=False, double_inline=True)
     for rule, display in (("math_inline", False), ("math_inline_double", True), ("math_block", True)):
-        md.add_render_rule(
-            rule, lambda self, tokens, idx, options, env, d=display: render_math(tokens[idx].content, d)
-        )
+        md.add_render_rule(rule, lambda self, tokens, idx, options, env, d=display: render_math(tokens[idx].content, d))
     return md
 
 
@@ -238,7 +237,7 @@ def notebook_blocks(notebook: nbformat.NotebookNode, alts: dict[str, str] | None
     cells = list(notebook.cells)
     if cells and cells[0].cell_type == "markdown" and cells[0].source.startswith("*Student notebook"):
         cells = cells[1:]
-    for k, cell in enumerate(cells):
+    for cell in cells:
         if cell.cell_type == "markdown":
             source = NOTEBOOK_ANCHOR.sub("", cell.source)  # link targets of the notebook, not content
             if re.match(r"^\*Figure \d+\.\*", source) and blocks and blocks[-1].kind == "figure":
@@ -377,7 +376,9 @@ def split_sections(blocks: list[Block]) -> Deck:
         if intro or not section["subs"]:
             stack += paginate(section["title"], 2, intro, show_prose=credits)
         for sub in section["subs"]:
-            stack += paginate(sub["title"], 3, [b for b in sub["blocks"] if b.kind != "exercise"], context=section["title"])
+            stack += paginate(
+                sub["title"], 3, [b for b in sub["blocks"] if b.kind != "exercise"], context=section["title"]
+            )
         stacks.append(stack)
     if preface and stacks:
         stacks[0][0].notes[:0] = preface
@@ -462,7 +463,9 @@ def render_deck(
     r = Renderer(chapter, figures_dir)
     chapter_href = f"../book/{chapter}.html"
     notebook_link = (
-        f' · <a href="../notebooks/{chapter}.ipynb" download="{chapter}.ipynb">student notebook</a>' if has_notebook else ""
+        f' · <a href="../notebooks/{chapter}.ipynb" download="{chapter}.ipynb">student notebook</a>'
+        if has_notebook
+        else ""
     )
     slides = [
         '<section class="course-title">\n'
@@ -480,7 +483,7 @@ def render_deck(
             slides.append("<section>\n" + "\n".join(r.page(p) for p in stack) + "\n</section>")
     items = []
     for exercise in deck.exercises:
-        lines = [l for l in exercise.source.splitlines() if l.strip()]
+        lines = [line for line in exercise.source.splitlines() if line.strip()]
         head = re.sub(r"\*\*(.*?)\.?\*\*", r"\1", lines[0]).strip().rstrip(".") if lines else "Exercise"
         first = lines[1] if len(lines) > 1 else ""
         items.append(f"<li><strong>{r.inline(head)}.</strong> {r.inline(first)}</li>")
@@ -641,7 +644,9 @@ def figure_alts(page: Path) -> dict[str, str]:
     return alts
 
 
-def build_deck(notebook_path: Path, chapter_source: Path, out_dir: Path, *, mathjax_config: dict, site_title: str) -> int:
+def build_deck(
+    notebook_path: Path, chapter_source: Path, out_dir: Path, *, mathjax_config: dict, site_title: str
+) -> int:
     """Write ``out_dir/<chapter>.html`` and its figures; returns the number of slides."""
     chapter = notebook_path.stem
     notebook = nbformat.read(notebook_path, as_version=4)

@@ -39,8 +39,8 @@ from .stochastic import (
     minibatch_gradient_variance,
     stochastic_gradient_descent,
 )
-from .verify import check_close, check_differs, check_raises, check_that
 from .symbolic import SymbolicProblem, closed_form_gradient, is_zero, symbolic_gradient, symbolic_problem
+from .verify import check_close, check_differs, check_raises, check_that
 
 __all__ = [
     "add_bias",

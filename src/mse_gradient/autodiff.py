@@ -108,9 +108,7 @@ def autodiff_gradient(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike) -> NDArray
     return np.asarray(jax.grad(mse)(theta, X_b, y))
 
 
-def forward_derivative(
-    theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, v: ArrayLike
-) -> tuple[float, float]:
+def forward_derivative(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, v: ArrayLike) -> tuple[float, float]:
     """Forward mode: ``jax.jvp`` of θ ↦ MSE(θ) at θ in the direction v.
 
     Returns the value J(θ) and the directional derivative dJ(θ)[v], which the

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import numbers
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -119,11 +120,17 @@ def _vector(value: Any, k: int, what: str) -> tuple[np.ndarray | None, str | Non
     """A vector of ``k`` numbers, given 1-D or as a (k, 1) column."""
     array = _numeric(value)
     if array is None:
-        return None, f"{what} should be {k} finite numbers (a list, a 1-D array or a column); got {type(value).__name__}"
+        return (
+            None,
+            f"{what} should be {k} finite numbers (a list, a 1-D array or a column); got {type(value).__name__}",
+        )
     if array.shape in ((k,), (k, 1)):
         return array.reshape(k), None
     if k > 1 and array.shape == (1, k):
-        return None, f"transposed vector: {what} is a column; you gave a row of shape (1, {k}); give shape ({k},) or ({k}, 1)"
+        return (
+            None,
+            f"transposed vector: {what} is a column; you gave a row of shape (1, {k}); give shape ({k},) or ({k}, 1)",
+        )
     return None, f"wrong shape: {what} has {k} entries, shape ({k},) or ({k}, 1); you gave shape {array.shape}"
 
 
@@ -143,8 +150,9 @@ def _factors(m: int | None) -> list[tuple[float, str]]:
     return factors
 
 
-def _diagnose(given: np.ndarray, want: np.ndarray, m: int | None = None,
-              hints: dict[str, str] | None = None, where: str = "") -> str | None:
+def _diagnose(
+    given: np.ndarray, want: np.ndarray, m: int | None = None, hints: dict[str, str] | None = None, where: str = ""
+) -> str | None:
     """None when ``given`` agrees with ``want``; else what is wrong, without the right numbers.
 
     ``hints`` adds a sentence to a diagnosis: keys ``"sign"``, a factor's name
@@ -191,24 +199,35 @@ def _judge_directional(answer: Any) -> tuple[bool, str]:
         m = X_b.shape[0]
         slope, problem = _scalar(result[0], "the slope g'(0)")
         if problem:
-            return False, problem + (" (the derivative along v is a number, not a vector)" if "shape" in problem else "")
+            return False, problem + (
+                " (the derivative along v is a number, not a vector)" if "shape" in problem else ""
+            )
         curvature, problem = _scalar(result[1], "the curvature g''(0)")
         if problem:
             return False, problem
         wrong = _diagnose(
-            np.array(slope), np.array(float(gradient(theta, X_b, y) @ v)), m, where=_where(X_b) + "the slope: ",
-            hints={"sign": "The slope is the first-order term of MSE(theta + t v) in t, with its sign",
-                   "component": "Read it off the term of the expansion that is linear in t"},
+            np.array(slope),
+            np.array(float(gradient(theta, X_b, y) @ v)),
+            m,
+            where=_where(X_b) + "the slope: ",
+            hints={
+                "sign": "The slope is the first-order term of MSE(theta + t v) in t, with its sign",
+                "component": "Read it off the term of the expansion that is linear in t",
+            },
         )
         if wrong:
             return False, wrong
         wrong = _diagnose(
-            np.array(curvature), np.array(2 * second_order_coefficient(X_b, v)), m,
+            np.array(curvature),
+            np.array(2 * second_order_coefficient(X_b, v)),
+            m,
             where=_where(X_b) + "the curvature: ",
-            hints={"1/2": "You returned the coefficient of t^2; differentiate that term twice",
-                   "sign": "A sum of squares divided by m cannot be negative",
-                   "m": "Divide by m: the MSE is a mean",
-                   "component": "Read it off the term of the expansion that is quadratic in t"},
+            hints={
+                "1/2": "You returned the coefficient of t^2; differentiate that term twice",
+                "sign": "A sum of squares divided by m cannot be negative",
+                "m": "Divide by m: the MSE is a mean",
+                "component": "Read it off the term of the expansion that is quadratic in t",
+            },
         )
         if wrong:
             return False, wrong
@@ -225,12 +244,16 @@ def _judge_minimum(answer: Any) -> tuple[bool, str]:
         if problem:
             return False, problem
         wrong = _diagnose(
-            np.array(gap), np.array(second_order_coefficient(X_b, theta_prime - theta)), X_b.shape[0],
+            np.array(gap),
+            np.array(second_order_coefficient(X_b, theta_prime - theta)),
+            X_b.shape[0],
             where=_where(X_b),
-            hints={"sign": "The gap above the tangent plane is never negative: check the order of the terms",
-                   "m": "Divide by m: the MSE is a mean",
-                   "2": "Only the first-order term carries a factor 2",
-                   "component": "Put t = 1 and v = theta' - theta into the exact expansion; which term is left?"},
+            hints={
+                "sign": "The gap above the tangent plane is never negative: check the order of the terms",
+                "m": "Divide by m: the MSE is a mean",
+                "2": "Only the first-order term carries a factor 2",
+                "component": "Put t = 1 and v = theta' - theta into the exact expansion; which term is left?",
+            },
         )
         if wrong:
             return False, wrong
@@ -253,19 +276,29 @@ def _judge_ridge(answer: Any) -> tuple[bool, str]:
         penalty = want - g
         where = _where(X_b)
         if _agree(given, g + 2 * alpha * theta):
-            return False, where + "the bias theta_0 is penalized: component j = 0 differs. The penalty sums over j = 1..n only"
+            return (
+                False,
+                where + "the bias theta_0 is penalized: component j = 0 differs. The penalty sums over j = 1..n only",
+            )
         if _agree(given, g):
             return False, where + "the penalty's part is missing: this is the plain MSE gradient"
         if _agree(given, penalty):
             return False, where + "the MSE's part is missing: only the penalty's part is there"
         for factor, name in _factors(X_b.shape[0]):
             if _agree(given, g + factor * penalty):
-                return False, where + (f"the penalty's part is off by a constant factor {name}"
-                                       + (": differentiate alpha theta_j^2 with the power rule" if name == "1/2" else ""))
+                return False, where + (
+                    f"the penalty's part is off by a constant factor {name}"
+                    + (": differentiate alpha theta_j^2 with the power rule" if name == "1/2" else "")
+                )
             if _agree(given, factor * g + penalty):
                 return False, where + f"the MSE's part is off by a constant factor {name}; the penalty's part is right"
-        return False, _diagnose(given, want, X_b.shape[0], where=where,
-                                hints={"component": "Compare each component with the MSE's gradient plus the penalty's"})
+        return False, _diagnose(
+            given,
+            want,
+            X_b.shape[0],
+            where=where,
+            hints={"component": "Compare each component with the MSE's gradient plus the penalty's"},
+        )
     return True, "grad J = (2/m) X^T (X theta - y) + 2 alpha (0, theta_1, ..., theta_n) on five random problems."
 
 
@@ -277,7 +310,9 @@ def _judge_by_hand(answer: Any) -> tuple[bool, str]:
     if problem:
         return False, problem
     wrong = _diagnose(
-        given, gradient(theta, X_b, y), m=3,
+        given,
+        gradient(theta, X_b, y),
+        m=3,
         hints={
             "1/2": "The power rule brings the exponent 2 down in front",
             "2": "The factor 2 of the power rule appears once",
@@ -316,8 +351,10 @@ def _judge_find_error(answer: Any) -> tuple[bool, str]:
         return False, f"the step is one of the eleven step numbers 1 to 11; got {step!r}"
     if step != STEP_OF_CHAIN_RULE:
         if 4 <= step <= 8:
-            return False, (f"step {step} is one of the steps the student skips, but the missing rule itself "
-                           "is applied in an earlier step: which one?")
+            return False, (
+                f"step {step} is one of the steps the student skips, but the missing rule itself "
+                "is applied in an earlier step: which one?"
+            )
         return False, f"step {step} does not apply the missing rule: look for the step whose name has it"
     if isinstance(j, bool) or not isinstance(j, numbers.Integral):
         return False, f"j is a whole number (an index of theta); got {j!r}"
@@ -394,7 +431,10 @@ def _judge_sympy(answer: Any) -> tuple[bool, str]:
         return False, "the derivative still contains a theta: step 8 differentiates theta_0 away"
     if any(str(s).startswith("x_1") for s in reduced.free_symbols):
         return False, "the term with x_1^(2) does not contain theta_0: it vanishes by the constant rule"
-    return False, "not the term step 8 leaves: which term of the prediction contains theta_0, and what is its derivative?"
+    return (
+        False,
+        "not the term step 8 leaves: which term of the prediction contains theta_0, and what is its derivative?",
+    )
 
 
 def _judge_best_eta(answer: Any) -> tuple[bool, str]:
@@ -413,19 +453,34 @@ def _judge_best_eta(answer: Any) -> tuple[bool, str]:
             return False, problem
         want_eta = 2 / (lam_min + lam_max)
         if _agree(eta_star, 2 / lam_max):
-            return False, where + "that eta_star is the stability bound, the largest rate that converges, not the fastest"
+            return (
+                False,
+                where + "that eta_star is the stability bound, the largest rate that converges, not the fastest",
+            )
         if _agree(eta_star, 1 / lam_max) or _agree(eta_star, 1 / lam_min):
-            return False, where + ("eta_star makes the factor at one extreme eigenvalue zero, but the factor at the other "
-                                   "is then large: the best rate makes the two equal")
-        wrong = _diagnose(np.array(eta_star), np.array(want_eta), where=where + "eta_star: ",
-                          hints={"component": "At the best rate the factors at lam_min and at lam_max are equal: "
-                                              "one step undershoots and the other overshoots by the same amount"})
+            return False, where + (
+                "eta_star makes the factor at one extreme eigenvalue zero, but the factor at the other "
+                "is then large: the best rate makes the two equal"
+            )
+        wrong = _diagnose(
+            np.array(eta_star),
+            np.array(want_eta),
+            where=where + "eta_star: ",
+            hints={
+                "component": "At the best rate the factors at lam_min and at lam_max are equal: "
+                "one step undershoots and the other overshoots by the same amount"
+            },
+        )
         if wrong:
             return False, wrong
         if factor < 0:
             return False, where + "the factor is negative, but it is an absolute value"
-        wrong = _diagnose(np.array(factor), np.array(abs(1 - want_eta * lam_min)), where=where + "eta_star is right; the factor: ",
-                          hints={"component": "Evaluate the factor with eta_star at lam_min or at lam_max"})
+        wrong = _diagnose(
+            np.array(factor),
+            np.array(abs(1 - want_eta * lam_min)),
+            where=where + "eta_star is right; the factor: ",
+            hints={"component": "Evaluate the factor with eta_star at lam_min or at lam_max"},
+        )
         if wrong:
             return False, wrong
     return True, "eta* = 2 / (lam_min + lam_max), factor = (lam_max - lam_min) / (lam_max + lam_min)."
@@ -445,13 +500,22 @@ def _judge_scaling(answer: Any) -> tuple[bool, str]:
         if _agree(eta_bound, old):
             return False, "that is the bound of the unscaled data: scale the feature x_1 by 10 first"
         if _agree(eta_bound, old / 10):
-            return False, "that is the old bound divided by 10, but lam_max does not grow by 10: compute it with max_stable_eta"
+            return (
+                False,
+                "that is the old bound divided by 10, but lam_max does not grow by 10: compute it with max_stable_eta",
+            )
         if _agree(eta_bound, old / 100):
-            return False, "close to the old bound divided by 100, but lam_max is not exactly 100 times the old one: compute it"
+            return (
+                False,
+                "close to the old bound divided by 100, but lam_max is not exactly 100 times the old one: compute it",
+            )
         return False, _diagnose(
-            np.array(eta_bound), np.array(bound),
-            hints={"1/2": "The largest stable rate is what max_stable_eta returns",
-                   "component": f"Compute it with max_stable_eta, and give it to {DIGITS} significant digits"},
+            np.array(eta_bound),
+            np.array(bound),
+            hints={
+                "1/2": "The largest stable rate is what max_stable_eta returns",
+                "component": f"Compute it with max_stable_eta, and give it to {DIGITS} significant digits",
+            },
         )
     if not isinstance(converges, (bool, np.bool_)):
         return False, f"the second entry is True or False; got {converges!r}"
@@ -477,6 +541,7 @@ def _judge_precedence(answer: Any) -> tuple[bool, str]:
         return False, f"expression {extra[0]} does not scale the matrix: the product with r comes first there"
     return False, "another expression also scales the matrix: Python groups * / @ from the left"
 
+
 # --- Exercises of the chapter "Stochastic and mini-batch gradient descent" (book/stochastic.md) ---
 
 
@@ -495,16 +560,24 @@ def _judge_one_instance(answer: Any) -> tuple[bool, str]:
             if _agree(given, want):
                 continue
             if _agree(given, gradient(theta, X_b, y)):
-                return False, where + "this is the full gradient over all m instances; the estimate uses instance i alone"
+                return (
+                    False,
+                    where + "this is the full gradient over all m instances; the estimate uses instance i alone",
+                )
             other = [k for k in range(m) if k != i and _agree(given, gradient(theta, X_b[k : k + 1], y[k : k + 1]))]
             if other:
                 return False, where + f"this is the estimate for instance {other[0]}, not for instance i = {i}"
             return False, _diagnose(
-                given, want, m, where=where,
-                hints={"1/m": "An unbiased estimate has the gradient itself as its mean over the instances",
-                       "1/2": "The derivative of a square brings the exponent 2 down in front",
-                       "sign": "The residual is the prediction minus the target",
-                       "component": "Use row i of X_b and entry i of y only, and the same residual in every component"},
+                given,
+                want,
+                m,
+                where=where,
+                hints={
+                    "1/m": "An unbiased estimate has the gradient itself as its mean over the instances",
+                    "1/2": "The derivative of a square brings the exponent 2 down in front",
+                    "sign": "The residual is the prediction minus the target",
+                    "component": "Use row i of X_b and entry i of y only, and the same residual in every component",
+                },
             )
     return True, "g_i = 2 (theta^T x^(i) - y^(i)) x^(i), with no 1/m: its mean over i is the gradient."
 
@@ -522,25 +595,40 @@ def _judge_variance_factor(answer: Any) -> tuple[bool, str]:
         if _agree(given, want):
             continue
         if _agree(given, 1 / b):
-            return False, where + ("that is the ratio for b independent draws with replacement; "
-                                   "a batch draws without replacement: no instance twice")
+            return False, where + (
+                "that is the ratio for b independent draws with replacement; "
+                "a batch draws without replacement: no instance twice"
+            )
         if _agree(given, (m - b) / (b * m)):
             return False, where + "the correction for drawing without replacement divides by m - 1, not by m"
         if _agree(given, (m - b) / (m - 1)):
-            return False, where + ("that is the correction for drawing without replacement alone; "
-                                   "what does averaging b instances do to the variance?")
+            return False, where + (
+                "that is the correction for drawing without replacement alone; "
+                "what does averaging b instances do to the variance?"
+            )
         if _agree(given, np.sqrt(want)) or _agree(given, 1 / np.sqrt(b)):
             return False, where + "that is a ratio of standard deviations; the question asks for variances"
         if want and _agree(given, 1 / want):
-            return False, where + "this is the inverse: the batch's variance is the smaller one, so the ratio is below 1"
+            return (
+                False,
+                where + "this is the inverse: the batch's variance is the smaller one, so the ratio is below 1",
+            )
         if _agree(given, b):
-            return False, where + ("that is how many times smaller the variance of b draws with replacement is; "
-                                   "the question asks for the ratio batch over one instance, which is below 1")
+            return False, where + (
+                "that is how many times smaller the variance of b draws with replacement is; "
+                "the question asks for the ratio batch over one instance, which is below 1"
+            )
         return False, _diagnose(
-            np.array(given), np.array(want), m, where=where,
+            np.array(given),
+            np.array(want),
+            m,
+            where=where,
             hints={"component": "Divide the theorem's variance for a batch of b by the same variance for b = 1"},
         )
-    return True, "(m - b)/(b (m - 1)); for m = 100, b = 20 it is 80/1980, about 0.0404, against 1/b = 0.05 with replacement."
+    return (
+        True,
+        "(m - b)/(b (m - 1)); for m = 100, b = 20 it is 80/1980, about 0.0404, against 1/b = 0.05 with replacement.",
+    )
 
 
 def _judge_last_batch(answer: Any) -> tuple[bool, str]:
@@ -557,20 +645,30 @@ def _judge_last_batch(answer: Any) -> tuple[bool, str]:
         if _agree(given, want):
             continue
         if _agree(given, 1 / want):
-            return False, where + ("this is the inverse: c is the book's gradient divided by the batch's own MSE "
-                                   "gradient, and the book's is the smaller one")
+            return False, where + (
+                "this is the inverse: c is the book's gradient divided by the batch's own MSE "
+                "gradient, and the book's is the smaller one"
+            )
         if m % b == 0 and _agree(given, 0.0):
-            return False, where + ("batch_size divides m, so m % batch_size is 0, but the last batch is then "
-                                   "a full batch, not an empty one")
+            return False, where + (
+                "batch_size divides m, so m % batch_size is 0, but the last batch is then "
+                "a full batch, not an empty one"
+            )
         if _agree(given, 1.0):
-            return False, where + ("the last batch is shorter here, but the book's code still divides by "
-                                   "batch_size: is its gradient then the batch's own MSE gradient?")
+            return False, where + (
+                "the last batch is shorter here, but the book's code still divides by "
+                "batch_size: is its gradient then the batch's own MSE gradient?"
+            )
         if _agree(given, last):
             return False, where + "that is the number of instances in the last batch; c is a ratio of two gradients"
         return False, _diagnose(
-            np.array(given), np.array(want), where=where,
-            hints={"component": "Count the instances of the last batch of an epoch, "
-                                "and compare the book's divisor with that count"},
+            np.array(given),
+            np.array(want),
+            where=where,
+            hints={
+                "component": "Count the instances of the last batch of an epoch, "
+                "and compare the book's divisor with that count"
+            },
         )
     return True, "c = r / b with r = m - (ceil(m/b) - 1) b; 1/3 for m = 100, b = 30, and 1 for b = 20."
 
@@ -615,11 +713,16 @@ def _judge_chunks(answer: Any) -> tuple[bool, str]:
         if _agree(given, m / len(sizes) * want):
             return False, where + "you divided by the number of chunks; the MSE is a mean over the instances"
         return False, _diagnose(
-            given, want, m, where=where,
-            hints={"m": "The MSE is a mean over all m instances",
-                   "1/2": "The derivative of a square brings the exponent 2 down in front",
-                   "sign": "The residual is the prediction minus the target",
-                   "component": "Every instance of every chunk counts once, and the same in every component"},
+            given,
+            want,
+            m,
+            where=where,
+            hints={
+                "m": "The MSE is a mean over all m instances",
+                "1/2": "The derivative of a square brings the exponent 2 down in front",
+                "sign": "The residual is the prediction minus the target",
+                "component": "Every instance of every chunk counts once, and the same in every component",
+            },
         )
     return True, "(2/m) sum_c X_c^T (X_c theta - y_c), with the total m, for chunks of unequal sizes."
 
@@ -637,19 +740,29 @@ def _judge_ridge_alpha(answer: Any) -> tuple[bool, str]:
         if _agree(given, want):
             continue
         if _agree(given, alpha):
-            return False, where + ("the same alpha does not weigh the penalty the same in both: Ridge adds it to the "
-                                   "sum of the squared errors, mg.ridge_gradient's cost to their mean")
+            return False, where + (
+                "the same alpha does not weigh the penalty the same in both: Ridge adds it to the "
+                "sum of the squared errors, mg.ridge_gradient's cost to their mean"
+            )
         if _agree(given, alpha * m):
-            return False, where + ("the penalty's weight moves the other way: is the sum of the squared errors "
-                                   "larger or smaller than their mean?")
+            return False, where + (
+                "the penalty's weight moves the other way: is the sum of the squared errors "
+                "larger or smaller than their mean?"
+            )
         if _agree(given, want / 2):
-            return False, where + ("off by a constant factor 1/2: mg.ridge_gradient's cost has no 1/2 in front "
-                                   "of the penalty, and neither has Ridge's objective")
+            return False, where + (
+                "off by a constant factor 1/2: mg.ridge_gradient's cost has no 1/2 in front "
+                "of the penalty, and neither has Ridge's objective"
+            )
         return False, _diagnose(
-            np.array(given), np.array(want), where=where,
-            hints={"sign": "alpha weighs a penalty: it is positive",
-                   "component": "Rescale Ridge's objective until its first term is the book's MSE; "
-                                "the minimizer does not change"},
+            np.array(given),
+            np.array(want),
+            where=where,
+            hints={
+                "sign": "alpha weighs a penalty: it is positive",
+                "component": "Rescale Ridge's objective until its first term is the book's MSE; "
+                "the minimizer does not change",
+            },
         )
     return True, "Ridge(alpha=a) on m instances is ridge_gradient with alpha = a / m."
 

@@ -21,8 +21,8 @@ array([ -9., -13.])
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -181,7 +181,9 @@ def source_gradient(
         e = y_col - X_b @ theta_col
         return -2 * e.T @ X_b
     if key == "parr-howard":
-        return (2 / m) * sum((float(x @ theta_col[:, 0]) - float(t)) * x[np.newaxis, :] for x, t in zip(X_b, y_col[:, 0]))
+        return (2 / m) * sum(
+            (float(x @ theta_col[:, 0]) - float(t)) * x[np.newaxis, :] for x, t in zip(X_b, y_col[:, 0])
+        )
     if key == "sklearn-linear":
         return 2 * X_b.T @ (X_b @ theta_col - y_col)
     if key == "sklearn-ridge":

@@ -125,9 +125,7 @@ def mse_expansion(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, dtheta: ArrayL
     return Expansion(value / m, linear / m, quadratic / m)
 
 
-def taylor_remainder(
-    theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, v: ArrayLike, t: ArrayLike
-) -> NDArray[np.float64]:
+def taylor_remainder(theta: ArrayLike, X_b: ArrayLike, y: ArrayLike, v: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     """J(θ + t v) − J(θ) − t ∇J(θ)ᵀv for each step size t.
 
     Computed from :func:`~mse_gradient.mse` and :func:`~mse_gradient.gradient`
@@ -336,8 +334,7 @@ def ridge_normal_equation(X_b: ArrayLike, y: ArrayLike, alpha: float) -> NDArray
     lhs = X_b.T @ X_b + m * alpha * A
     if np.linalg.matrix_rank(lhs) < n_plus_1:
         raise ValueError(
-            f"XᵀX + mαA of shape {lhs.shape} (X_b {X_b.shape}, alpha={alpha}) is singular: "
-            "the minimizer is not unique"
+            f"XᵀX + mαA of shape {lhs.shape} (X_b {X_b.shape}, alpha={alpha}) is singular: the minimizer is not unique"
         )
     theta = np.linalg.solve(lhs, X_b.T @ y.reshape(-1))
     return theta.reshape((-1, 1) if y.ndim == 2 else (-1,))
@@ -379,7 +376,9 @@ def ridge_by_centering(X: ArrayLike, y: ArrayLike, alpha: float) -> NDArray[np.f
     alpha = check_real(alpha, "alpha", allow_zero=True)
     X = as_numeric_array(X, "X")
     if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must be 2-D of shape (m, n) with m, n >= 1, the features without the bias column; got shape {X.shape}")
+        raise ValueError(
+            f"X must be 2-D of shape (m, n) with m, n >= 1, the features without the bias column; got shape {X.shape}"
+        )
     check_finite(X, "X")
     m, n = X.shape
     y = check_vector(y, "y", m, f"m (the number of rows of X, shape {X.shape})")
@@ -389,8 +388,7 @@ def ridge_by_centering(X: ArrayLike, y: ArrayLike, alpha: float) -> NDArray[np.f
     lhs = X_c.T @ X_c + alpha * np.eye(n)
     if np.linalg.matrix_rank(lhs) < n:
         raise ValueError(
-            f"X_cᵀX_c + αI of shape {lhs.shape} (X {X.shape}, alpha={alpha}) is singular: "
-            "the minimizer is not unique"
+            f"X_cᵀX_c + αI of shape {lhs.shape} (X {X.shape}, alpha={alpha}) is singular: the minimizer is not unique"
         )
     w = np.linalg.solve(lhs, X_c.T @ y_c)
     return np.r_[y_mean - x_mean @ w, w]

@@ -21,8 +21,9 @@ SymPy and matplotlib are imported lazily, as in :mod:`mse_gradient.symbolic`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -276,9 +277,7 @@ def elementwise_steps(problem: SymbolicProblem, j: int) -> tuple[Step, ...]:
     forms.append((partial, product(two_m, X[:, j].T, e), two_m * (X[:, j].T * e)[0, 0]))
     # 11. stack the n+1 components, each written out as in step 9: the
     #     gradient (2/m) Xᵀ(Xθ − y)
-    stacked = sympy.Matrix(
-        [two_m * sum((residual[i] * X[i, k] for i in rows), sympy.Integer(0)) for k in range(n + 1)]
-    )
+    stacked = sympy.Matrix([two_m * sum((residual[i] * X[i, k] for i in rows), sympy.Integer(0)) for k in range(n + 1)])
     gradient = closed_form_gradient(problem)
     forms.append((stacked, product(two_m, X.T, e), gradient))
 
@@ -428,14 +427,12 @@ def design_matrix_labels(m: int, n: int, *, transposed: bool = False) -> NDArray
 
     m = check_positive_int(m, "m")
     n = check_positive_int(n, "n", allow_zero=True)
-    labels = np.array(
-        [["$1$" if k == 0 else f"$x_{k}^{{({i})}}$" for k in range(n + 1)] for i in range(1, m + 1)]
-    )
+    labels = np.array([["$1$" if k == 0 else f"$x_{k}^{{({i})}}$" for k in range(n + 1)] for i in range(1, m + 1)])
     return labels.T.copy() if transposed else labels
 
 
 def draw_matrix(
-    ax: "Axes",
+    ax: Axes,
     entries: ArrayLike,
     *,
     highlight_row: int | None = None,
@@ -444,7 +441,7 @@ def draw_matrix(
     col_names: Sequence[str] | None = None,
     title: str | None = None,
     fontsize: float = 12,
-) -> "Axes":
+) -> Axes:
     """Draw a matrix of labels in brackets on ``ax``, with one row and one column highlighted.
 
     Parameters

@@ -30,8 +30,9 @@ import copy
 import io
 import json
 import math
+from collections.abc import Callable
 from contextlib import redirect_stderr, redirect_stdout
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -125,7 +126,10 @@ def encode(value: Any, _budget: list[int] | None = None, _depth: int = 0) -> Any
     if isinstance(value, dict):
         if len(value) > budget[0]:
             raise _TooLarge(f"a dict of {len(value)} items")
-        return {"t": "dict", "v": [[encode(k, budget, _depth + 1), encode(v, budget, _depth + 1)] for k, v in value.items()]}
+        return {
+            "t": "dict",
+            "v": [[encode(k, budget, _depth + 1), encode(v, budget, _depth + 1)] for k, v in value.items()],
+        }
     sympy_text = _sympy_srepr(value)
     if sympy_text is not None:
         return {"t": "sympy", "v": sympy_text}
@@ -182,8 +186,10 @@ def decode(data: Any, _depth: int = 0) -> Any:
             out = np.empty(len(flat), dtype=object)
             out[:] = flat
         else:
-            out = np.array([float(x) for x in v] if kind == "f" else [int(x) for x in v],
-                           dtype={"b": bool, "i": np.int64, "u": np.uint64, "f": float}[kind])
+            out = np.array(
+                [float(x) for x in v] if kind == "f" else [int(x) for x in v],
+                dtype={"b": bool, "i": np.int64, "u": np.uint64, "f": float}[kind],
+            )
         if math.prod(shape) != out.size:
             raise ValueError("malformed array")
         return out.reshape(shape)

@@ -11,7 +11,8 @@ differences deterministically (NumPy reports its array buffers to
 from __future__ import annotations
 
 import tracemalloc
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["peak_bytes"]
 

@@ -131,9 +131,7 @@ def batch_gradient_descent(
         out_shape: tuple[int, ...] = (n_plus_1, 1) if y.ndim == 2 else (n_plus_1,)
         theta = np.zeros(n_plus_1)
     else:
-        theta0 = check_vector(
-            theta0, "theta0", n_plus_1, "n+1", context=f"the columns of X_b, shape {X_b.shape}"
-        )
+        theta0 = check_vector(theta0, "theta0", n_plus_1, "n+1", context=f"the columns of X_b, shape {X_b.shape}")
         out_shape = theta0.shape
         theta = theta0.reshape(-1).copy()
     y_vec = y.reshape(-1)

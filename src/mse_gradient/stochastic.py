@@ -252,7 +252,14 @@ def stochastic_gradient_descent(
             yield slice(i, i + 1)
 
     return _descend(
-        "stochastic gradient descent", X_b, y.reshape(-1), theta, out_shape, n_epochs, batches_of_epoch, rate,
+        "stochastic gradient descent",
+        X_b,
+        y.reshape(-1),
+        theta,
+        out_shape,
+        n_epochs,
+        batches_of_epoch,
+        rate,
         record_steps,
     )
 
@@ -357,7 +364,14 @@ def minibatch_gradient_descent(
             yield order[k * batch_size : (k + 1) * batch_size]
 
     return _descend(
-        "mini-batch gradient descent", X_b, y.reshape(-1), theta, out_shape, n_epochs, batches_of_epoch, rate,
+        "mini-batch gradient descent",
+        X_b,
+        y.reshape(-1),
+        theta,
+        out_shape,
+        n_epochs,
+        batches_of_epoch,
+        rate,
         record_steps,
     )
 

@@ -73,7 +73,7 @@ def symbolic_problem(m: int, n: int) -> SymbolicProblem:
     return SymbolicProblem(m=m, n=n, theta=theta, X=X, y=y, mse=mse)
 
 
-def symbolic_gradient(problem: SymbolicProblem) -> "sympy.Matrix":
+def symbolic_gradient(problem: SymbolicProblem) -> sympy.Matrix:
     """The vector (∂MSE/∂θ₀, …, ∂MSE/∂θₙ)ᵀ, each entry differentiated by SymPy.
 
     Examples
@@ -87,7 +87,7 @@ def symbolic_gradient(problem: SymbolicProblem) -> "sympy.Matrix":
     return sympy.Matrix([sympy.diff(problem.mse, t) for t in problem.theta])
 
 
-def closed_form_gradient(problem: SymbolicProblem) -> "sympy.Matrix":
+def closed_form_gradient(problem: SymbolicProblem) -> sympy.Matrix:
     """The closed form (2/m) Xᵀ(Xθ − y) with symbolic entries.
 
     Examples

@@ -28,7 +28,8 @@ AssertionError: ✗ wrong: max |actual - expected| = 0.5 at index (1,) exceeds t
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -287,7 +288,9 @@ def check_raises(
         result = function(*args, **kwargs)
     except expected as error:
         if match is not None and match not in str(error):
-            raise AssertionError(f"✗ {name}: {type(error).__name__} raised, but its message lacks {match!r}: {error}")
+            raise AssertionError(
+                f"✗ {name}: {type(error).__name__} raised, but its message lacks {match!r}: {error}"
+            ) from error
         print(f"✓ {name}: raises {type(error).__name__}")
         return error
     raise AssertionError(f"✗ {name}: expected {names}, but the call returned {result!r}")
