@@ -79,7 +79,7 @@ def test_explorer_reads_cleanly(browser, site_url, path, ident, mode):
             report.extra.append(f"{ident}: empty live readout")
         if not info["count"] or info["unlabelled"]:
             report.extra.append(f"{ident}: sliders without a visible label: {info['unlabelled']} of {info['count']}")
-        _axe(page, report)
+        _axe(page, report, context=f"#{ident}")  # the rest of the page: tests/test_site.py
 
     report = open_page(browser, site_url, path, color_scheme=mode, after=after)
     assert not report.problems(), f"{path} ({mode}):\n  " + "\n  ".join(report.problems())

@@ -610,13 +610,20 @@ def _process_table() -> dict[int, dict[str, Any]]:
     return table
 
 
-def _kill_token(token: str) -> None:
-    for pid, info in _process_table().items():
-        if info["token"] == token:
+def _kill_token(token: str, wait: float = 10.0) -> None:
+    """Kill every process carrying the run's token, and wait until none is left (a killed
+    process can take a moment to go on a loaded machine)."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [pid for pid, info in _process_table().items() if info["token"] == token]
+        if not alive or time.monotonic() > deadline:
+            return
+        for pid in alive:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+        time.sleep(0.05)
 
 
 # ---------------------------------------------------------------------------
