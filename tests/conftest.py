@@ -82,16 +82,32 @@ def site_pages(site_dir: Path) -> list[str]:
     return sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html") if "_static" not in p.parts)
 
 
-# pytest-xdist (``./run test`` runs the suite on two workers with ``--dist loadgroup``):
-# tests that share an expensive session fixture, and the cells of one notebook under
-# nbval (they share its kernel), stay on one worker.
+# pytest-xdist (``./run test`` runs the suite on two workers): tests that share an
+# expensive module fixture, and the cells of one notebook under nbval (they share its
+# kernel), go to one worker together; every other test is scheduled on its own.
+# (A scheduler of our own: xdist 3.8's `loadgroup` marks have no effect under pytest 9,
+# whose node ids no longer take the group suffix xdist appends.)
 SHARED_FIXTURE_MODULES = {"test_grade.py", "test_notebook_rendering.py", "test_mutation.py", "test_student_kit.py"}
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        name = item.path.name
-        if name.endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group(f"nbval-{name}"))
-        elif name in SHARED_FIXTURE_MODULES:
-            item.add_marker(pytest.mark.xdist_group(name))
+def xdist_scope(nodeid: str) -> str:
+    """The unit of scheduling of a test: its file for notebooks and shared-fixture modules, else itself.
+
+    >>> xdist_scope("notebooks/learning.ipynb::Cell 3")
+    'notebooks/learning.ipynb'
+    >>> xdist_scope("tests/test_site.py::test_page_reads_cleanly[book/intro.html-light]")
+    'tests/test_site.py::test_page_reads_cleanly[book/intro.html-light]'
+    """
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    return path if name.endswith(".ipynb") or name in SHARED_FIXTURE_MODULES else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CourseScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_scope(nodeid)
+
+    return CourseScheduling(config, log)
