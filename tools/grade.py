@@ -43,13 +43,14 @@ from typing import Any
 WORLD_WRITABLE = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/dev/mqueue"]
 
 
-def _blocked_ancestor(path: str) -> str:
+def _blocked_ancestor(path: str) -> str | None:
+    """The highest ancestor of ``path`` that 'nobody' cannot enter, if any."""
     parts = Path(path).parts
     for depth in range(2, len(parts)):
         ancestor = os.path.join(*parts[:depth])
         if not os.stat(ancestor).st_mode & 0o001:
             return ancestor
-    raise ValueError(path)
+    return None
 
 
 def launch(config: dict[str, Any], cmd: list[str]) -> None:
@@ -72,15 +73,18 @@ def launch(config: dict[str, Any], cmd: list[str]) -> None:
             stage = base / "stage" / str(k)
             mount("--bind", path, str(stage))
             stages.append((stage, path))
-        for ancestor in sorted({_blocked_ancestor(p) for _, p in stages}):
+        ancestors = sorted({a for _, p in stages if (a := _blocked_ancestor(p)) is not None})
+        # Fresh /tmp and the like first: a repository or Python that lives under /tmp is
+        # bound back into it below, read-only, like one under a directory nobody may enter.
+        for path in WORLD_WRITABLE:
+            if os.path.isdir(path) and not os.path.islink(path):
+                mount("-t", "tmpfs", "-o", f"mode=1777,size={config['tmp_mb']}m,nosuid,nodev", "tmpfs", path)
+        for ancestor in ancestors:
             mount("-t", "tmpfs", "-o", "mode=0755,size=1m", "tmpfs", ancestor)
         for stage, path in stages:
             os.makedirs(path, mode=0o755, exist_ok=True)
             mount("--bind", str(stage), path)
             mount("-o", "remount,bind,ro", path)
-        for path in WORLD_WRITABLE:
-            if os.path.isdir(path) and not os.path.islink(path):
-                mount("-t", "tmpfs", "-o", f"mode=1777,size={config['tmp_mb']}m,nosuid,nodev", "tmpfs", path)
         mount(
             "-t",
             "tmpfs",
@@ -316,7 +320,8 @@ class Sandbox:
 
 
 def _exposed_paths() -> list[str]:
-    """Directories the kernel needs that sit below a directory 'nobody' cannot enter (e.g. a Python under /root)."""
+    """Directories the kernel needs that sit below a directory 'nobody' cannot enter (e.g. a Python under /root),
+    or below one the sandbox replaces by a fresh tmpfs (a clone of the repository under /tmp)."""
     needed = {sys.base_prefix, sys.prefix, str(SRC), os.path.dirname(os.path.realpath(sys.executable))}
     out = []
     for path in sorted(needed):
@@ -325,7 +330,7 @@ def _exposed_paths() -> list[str]:
         for depth in range(1, len(parts)):
             ancestor = os.path.join(*parts[:depth]) if depth > 1 else "/"
             try:
-                if not os.stat(ancestor).st_mode & 0o001:
+                if not os.stat(ancestor).st_mode & 0o001 or ancestor in WORLD_WRITABLE:
                     out.append(path)
                     break
             except OSError:
