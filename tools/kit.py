@@ -21,6 +21,7 @@ and ``tests/test_student_kit.py`` installs the kit as a student would.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -165,24 +166,42 @@ def build_wheel(outdir: Path) -> Path:
 
 
 def build_kit(outdir: Path = ROOT / "_build" / "html" / "_downloads", notebooks: Path = ROOT / "notebooks") -> Path:
-    """Build the wheel and the student kit zip into ``outdir``; return the zip's path."""
-    wheel = build_wheel(outdir)
+    """Build the wheel and the student kit zip into ``outdir``; return the zip's path.
+
+    Both depend only on the package's sources, ``pyproject.toml``, ``requirements.txt``,
+    ``_config.yml``, this module and the notebooks: when none changed since the last
+    build (a site rebuild with no change), the files in ``outdir`` are kept.
+    """
     found = sorted(notebooks.glob("*.ipynb"))
     if not found:
         raise FileNotFoundError(f"no student notebooks in {notebooks}: run ./run notebooks")
+    target = outdir / f"{KIT_NAME}.zip"
+    digest = hashlib.sha256()
+    inputs = [*sorted((ROOT / "src").rglob("*.py")), ROOT / "pyproject.toml", ROOT / "requirements.txt"]
+    for path in [*inputs, ROOT / "_config.yml", Path(__file__), *found]:
+        digest.update(path.name.encode() + path.read_bytes())
+    stamp = outdir / ".kit-inputs.sha256"
+    if (
+        stamp.exists()
+        and stamp.read_text() == digest.hexdigest()
+        and target.exists()
+        and (outdir / wheel_name()).exists()
+    ):
+        return target
+    wheel = build_wheel(outdir)
     members = [
         (f"{KIT_NAME}/README.md", kit_readme().encode()),
         (f"{KIT_NAME}/requirements-student.txt", student_requirements().encode()),
         (f"{KIT_NAME}/{wheel.name}", wheel.read_bytes()),
     ]
     members += [(f"{KIT_NAME}/{path.name}", path.read_bytes()) for path in found]
-    target = outdir / f"{KIT_NAME}.zip"
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, data)
+    stamp.write_text(digest.hexdigest())
     return target
 
 

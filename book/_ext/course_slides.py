@@ -31,6 +31,7 @@ site's own (``_static/mathjax``), configured with the site's
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import json
 import math
@@ -685,12 +686,26 @@ def build_slides(app: Sphinx, exception: Exception | None) -> None:
         return
     out_dir = Path(app.outdir) / SLIDES_DIR
     out_dir.mkdir(exist_ok=True)
+    mathjax_config = dict(app.config.mathjax3_config or {})
+    confdir = Path(app.confdir)
+    notebooks = chapters_with_slides(confdir)
+    # The decks depend only on the notebooks, the chapters, this module and the settings:
+    # when none changed since the decks were written (a rebuild with no change), keep them.
+    digest = hashlib.sha256()
+    for path in [Path(__file__), *notebooks, *(confdir / "book" / f"{n.stem}.md" for n in notebooks)]:
+        digest.update(str(path.name).encode() + (path.read_bytes() if path.exists() else b""))
+    digest.update(
+        json.dumps([mathjax_config, app.config.html_title, app.config.project], sort_keys=True, default=str).encode()
+    )
+    stamp = out_dir / ".inputs.sha256"
+    decks = [out_dir / f"{n.stem}.html" for n in notebooks]
+    if stamp.exists() and stamp.read_text() == digest.hexdigest() and all(d.exists() for d in decks):
+        logger.info(f"lecture slides: {len(decks)} decks unchanged")
+        return
     for stale in out_dir.glob("*.html"):
         stale.unlink()
     copy_reveal(out_dir / ASSETS_DIR)
-    mathjax_config = dict(app.config.mathjax3_config or {})
-    confdir = Path(app.confdir)
-    for notebook in chapters_with_slides(confdir):
+    for notebook in notebooks:
         count = build_deck(
             notebook,
             confdir / "book" / f"{notebook.stem}.md",
@@ -699,6 +714,7 @@ def build_slides(app: Sphinx, exception: Exception | None) -> None:
             site_title=app.config.html_title or app.config.project or "",
         )
         logger.info(f"lecture slides: {SLIDES_DIR}/{notebook.stem}.html ({count} slides)")
+    stamp.write_text(digest.hexdigest())
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
