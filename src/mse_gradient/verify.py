@@ -66,6 +66,20 @@ def _entry(array: np.ndarray, index: tuple[int, ...]) -> tuple[str, str]:
     return where, _fmt(float(array[index] if index else array))
 
 
+def _require_finite(name: str, a: np.ndarray, b: np.ndarray, role: str) -> None:
+    """Raise when two values of one shape are empty or hold NaN/inf (``role`` names ``b``)."""
+    if a.size == 0:
+        raise AssertionError(f"✗ {name}: nothing to compare (both values are empty, shape {a.shape})")
+    finite = np.isfinite(a) & np.isfinite(b)
+    if not finite.all():
+        index = _index(a.shape, int(np.argmin(finite.ravel())))
+        where, va = _entry(a, index)
+        _, vb = _entry(b, index)
+        raise AssertionError(
+            f"✗ {name}: a value is not finite: actual{where} = {va}, {role}{where} = {vb}; shape {a.shape}"
+        )
+
+
 def check_close(
     name: str,
     actual: Any,
@@ -122,16 +136,7 @@ def check_close(
     b = _as_array(name, "expected", expected)
     if a.shape != b.shape:
         raise AssertionError(f"✗ {name}: the shapes differ: actual {a.shape}, expected {b.shape}")
-    if a.size == 0:
-        raise AssertionError(f"✗ {name}: nothing to compare (both values are empty, shape {a.shape})")
-    finite = np.isfinite(a) & np.isfinite(b)
-    if not finite.all():
-        index = _index(a.shape, int(np.argmin(finite.ravel())))
-        where, va = _entry(a, index)
-        _, vb = _entry(b, index)
-        raise AssertionError(
-            f"✗ {name}: a value is not finite: actual{where} = {va}, expected{where} = {vb}; shape {a.shape}"
-        )
+    _require_finite(name, a, b, "expected")
     diff = np.abs(a - b)
     allowed = atol + rtol * np.abs(b)
     excess = diff - allowed
@@ -232,16 +237,7 @@ def check_differs(name: str, actual: Any, wrong: Any, *, atol: float = 1e-8) -> 
     if a.shape != b.shape:
         print(f"✓ {name}: differ (shapes {a.shape} and {b.shape})")
         return float("inf")
-    if a.size == 0:
-        raise AssertionError(f"✗ {name}: nothing to compare (both values are empty, shape {a.shape})")
-    finite = np.isfinite(a) & np.isfinite(b)
-    if not finite.all():
-        index = _index(a.shape, int(np.argmin(finite.ravel())))
-        where, va = _entry(a, index)
-        _, vb = _entry(b, index)
-        raise AssertionError(
-            f"✗ {name}: a value is not finite: actual{where} = {va}, wrong{where} = {vb}; shape {a.shape}"
-        )
+    _require_finite(name, a, b, "wrong")
     diff = float(np.max(np.abs(a - b)))
     if not diff > atol:
         raise AssertionError(
