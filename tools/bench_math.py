@@ -26,15 +26,11 @@ A benchmark, not a test: nothing here asserts a time.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import re
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,23 +71,6 @@ MEASURE = """
 
 LOAD = "() => performance.getEntriesByType('navigation')[0].loadEventEnd"
 PAINT = "() => (performance.getEntriesByName('first-contentful-paint')[0] || {startTime: NaN}).startTime"
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
-@contextmanager
-def serve(directory: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def client_side_copy(site: Path, cache: Path, target: Path) -> Path:
@@ -148,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    from conftest import CHROMIUM_ARGS, chromium_executable
+    from conftest import CHROMIUM_ARGS, chromium_executable, serve_directory
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
             try:
-                with serve(before) as before_url, serve(args.after) as after_url:
+                with serve_directory(before) as before_url, serve_directory(args.after) as after_url:
                     for path, formulas in pages:
                         old = measure(browser, before_url, path, args.runs)
                         new = measure(browser, after_url, path, args.runs)
