@@ -120,6 +120,113 @@ def _evaluate(page, script: str):
         return page.evaluate(script)
 
 
+class Reader:
+    """One reader's browser tab on the site: open pages, reload, switch the mode as a reader does.
+
+    Each visit (:meth:`open`, :meth:`reload`, :meth:`switch_mode`) returns its own
+    :class:`PageReport`: what went wrong from that moment until the visit's checks
+    were collected. ``color_scheme`` is the operating system's preference;
+    ``stored_mode`` a mode the reader chose on an earlier visit (``None``: a first
+    visit, nothing stored, the site's default mode applies).
+    """
+
+    def __init__(self, browser, base_url: str, *, color_scheme: str = "light", stored_mode: str | None = None):
+        self.base_url = base_url
+        self.origin = urlsplit(base_url).netloc
+        self.context = browser.new_context(color_scheme=color_scheme, viewport={"width": 1280, "height": 900})
+        if stored_mode is not None:
+            self.context.add_init_script(
+                f"localStorage.setItem('mode', '{stored_mode}'); localStorage.setItem('theme', '{stored_mode}');"
+            )
+        self.page = self.context.new_page()
+        self.report = PageReport(url=base_url)
+        page = self.page
+        page.route("**/*", self._route)
+        page.on(
+            "console",
+            lambda m: self.report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
+        )
+        page.on("pageerror", lambda e: self.report.console.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.report.failed_requests.append(f"{r.url} ({r.failure})"))
+        page.on(
+            "response",
+            lambda r: self.report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None,
+        )
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith("data:") or urlsplit(url).netloc == self.origin:
+            route.continue_()
+        else:
+            self.report.foreign_requests.append(url)
+            route.abort()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.context.close()
+
+    def open(self, path: str, after: Callable[[object, PageReport], None] | None = None) -> PageReport:
+        """Load ``path``, wait for it to settle, and collect every problem a reader would hit."""
+        self.report = PageReport(url=f"{self.base_url}/{path}")
+        self.page.goto(self.report.url, wait_until="load")
+        return self._collect(after)
+
+    def reload(self, after: Callable[[object, PageReport], None] | None = None) -> PageReport:
+        """Load the same page again (a stored mode now applies from the start)."""
+        self.report = PageReport(url=self.report.url)
+        self.page.reload(wait_until="load")
+        return self._collect(after)
+
+    def switch_mode(self, mode: str, after: Callable[[object, PageReport], None] | None = None) -> PageReport:
+        """Click the page's theme button until ``mode`` is shown, as a reader does (it also stores the choice)."""
+        buttons = self.page.locator(".theme-switch-button").locator("visible=true")
+        if not buttons.count():  # a page without the theme's button (a slide deck): the stored choice, reloaded
+            self.page.evaluate("(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m); }", mode)
+            return self.reload(after)
+        self.report = PageReport(url=self.report.url)
+        for _ in range(3):
+            if _evaluate(self.page, "() => document.documentElement.dataset.theme") == mode:
+                break
+            buttons.first.click()
+        # The theme eases colours in (CSS transitions): judge the page as it ends up, not mid-way.
+        self.page.evaluate(
+            """async () => {
+              await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+              await Promise.all(document.getAnimations().map(a => a.finished));
+            }"""
+        )
+        return self._collect(after, loaded=False)
+
+    @property
+    def has_theme_button(self) -> bool:
+        return bool(self.page.locator(".theme-switch-button").locator("visible=true").count())
+
+    def _collect(self, after, loaded: bool = True) -> PageReport:
+        page, report, base_url = self.page, self.report, self.base_url
+        page.wait_for_load_state("networkidle")
+        has_mathjax = _evaluate(page, MATHJAX_READY)
+        report.math = _evaluate(page, MATH_REPORT)
+        if report.math["count"] and not has_mathjax and not report.math["prerendered"]:
+            report.console.append("MathJax did not load, but the page has math (and it was not typeset at build time)")
+        report.images = _evaluate(page, IMAGE_REPORT)
+        report.theme = _evaluate(page, THEME_REPORT)
+        if loaded:
+            # Headless Chromium never asks for a favicon, a reader's browser always does:
+            # without a declared icon it requests /favicon.ico, which the site does not have.
+            icon = _evaluate(page, FAVICON) or f"{base_url}/favicon.ico"  # what a browser asks for
+            if not page.request.get(icon).ok:
+                report.failed_requests.append(f"{icon} (the page's icon; browsers request it)")
+        if after is not None:
+            after(page, report)
+        # A foreign request that was aborted also shows as a failed request: report it once.
+        report.failed_requests = [
+            r for r in report.failed_requests if not any(r.startswith(f) for f in report.foreign_requests)
+        ]
+        return report
+
+
 def open_page(
     browser,
     base_url: str,
@@ -135,52 +242,5 @@ def open_page(
     default mode applies. ``after(page, report)`` runs extra checks while the
     page is open.
     """
-    origin = urlsplit(base_url).netloc
-    context = browser.new_context(color_scheme=color_scheme or "light", viewport={"width": 1280, "height": 900})
-    if color_scheme is not None:
-        context.add_init_script(
-            f"localStorage.setItem('mode', '{color_scheme}'); localStorage.setItem('theme', '{color_scheme}');"
-        )
-    page = context.new_page()
-    report = PageReport(url=f"{base_url}/{path}")
-
-    def on_route(route):
-        url = route.request.url
-        if url.startswith("data:") or urlsplit(url).netloc == origin:
-            route.continue_()
-        else:
-            report.foreign_requests.append(url)
-            route.abort()
-
-    page.route("**/*", on_route)
-    page.on(
-        "console", lambda m: report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None
-    )
-    page.on("pageerror", lambda e: report.console.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: report.failed_requests.append(f"{r.url} ({r.failure})"))
-    page.on(
-        "response", lambda r: report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None
-    )
-    try:
-        page.goto(report.url, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        has_mathjax = _evaluate(page, MATHJAX_READY)
-        report.math = _evaluate(page, MATH_REPORT)
-        if report.math["count"] and not has_mathjax and not report.math["prerendered"]:
-            report.console.append("MathJax did not load, but the page has math (and it was not typeset at build time)")
-        report.images = _evaluate(page, IMAGE_REPORT)
-        report.theme = _evaluate(page, THEME_REPORT)
-        # Headless Chromium never asks for a favicon, a reader's browser always does:
-        # without a declared icon it requests /favicon.ico, which the site does not have.
-        icon = _evaluate(page, FAVICON) or f"{base_url}/favicon.ico"  # what a browser asks for
-        if not page.request.get(icon).ok:
-            report.failed_requests.append(f"{icon} (the page's icon; browsers request it)")
-        if after is not None:
-            after(page, report)
-    finally:
-        context.close()
-    # A foreign request that was aborted also shows as a failed request: report it once.
-    report.failed_requests = [
-        r for r in report.failed_requests if not any(r.startswith(f) for f in report.foreign_requests)
-    ]
-    return report
+    with Reader(browser, base_url, color_scheme=color_scheme or "light", stored_mode=color_scheme) as reader:
+        return reader.open(path, after)

@@ -1,4 +1,4 @@
-"""The interactive figures (explorers) and the figures in dark mode, read in Chromium.
+"""The interactive figures (explorers), read in Chromium.
 
 Each explorer is opened the way a reader opens it: it must draw, carry a label
 for every control, move with the keyboard, raise no console error, request
@@ -8,14 +8,11 @@ nothing from another host, pass axe, and compute what the package computes
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SITE
-from reader import open_page
-from test_site import _axe
+from reader import Reader
 
 import mse_gradient as mg
 
@@ -49,10 +46,13 @@ def _open(browser, site_url, path, ident, mode="light"):
 
 
 @pytest.mark.site
-@pytest.mark.parametrize("mode", ["light", "dark"])
 @pytest.mark.parametrize("path,ident", EXPLORERS)
-def test_explorer_reads_cleanly(browser, site_url, path, ident, mode):
-    """Drawn, labelled, described, live readout; no console error, no foreign request, axe clean."""
+def test_explorer_reads_cleanly(browser, site_url, path, ident):
+    """Drawn, labelled, described, live readout; no console error, no foreign request (axe: tests/test_site.py).
+
+    In light mode, then after the reader switches the page to dark with the theme
+    button (the figure must follow without a reload).
+    """
 
     def after(page, report):
         page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
@@ -79,10 +79,15 @@ def test_explorer_reads_cleanly(browser, site_url, path, ident, mode):
             report.extra.append(f"{ident}: empty live readout")
         if not info["count"] or info["unlabelled"]:
             report.extra.append(f"{ident}: sliders without a visible label: {info['unlabelled']} of {info['count']}")
-        _axe(page, report, context=f"#{ident}")  # the rest of the page: tests/test_site.py
+        # axe: tests/test_site.py, every rule on the whole page in light mode and, after the
+        # switch to dark, the colour rules on the page and every rule within the explorers.
 
-    report = open_page(browser, site_url, path, color_scheme=mode, after=after)
-    assert not report.problems(), f"{path} ({mode}):\n  " + "\n  ".join(report.problems())
+    with Reader(browser, site_url) as reader:
+        light = reader.open(path, after=after)
+        assert not light.problems(), f"{path} (light):\n  " + "\n  ".join(light.problems())
+        dark = reader.switch_mode("dark", after=after)
+        assert dark.theme["theme"] == "dark"
+        assert not dark.problems(), f"{path} (switched to dark):\n  " + "\n  ".join(dark.problems())
 
 
 @pytest.mark.site
@@ -201,66 +206,6 @@ def test_explorers_work_from_the_file_system(browser, site_dir):
         assert not errors, errors
     finally:
         context.close()
-
-
-def _luminance(png: bytes) -> float:
-    from PIL import Image
-
-    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float) / 255
-    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    return float((linear @ np.array([0.2126, 0.7152, 0.0722])).mean())
-
-
-def _figure_pages() -> list[str]:
-    if not SITE.exists():
-        return ["book/learning.html"]
-    return sorted(
-        p.relative_to(SITE).as_posix()
-        for p in (SITE / "book").glob("*.html")
-        if "<img" in p.read_text() and "cell_output" in p.read_text()
-    )
-
-
-@pytest.mark.site
-@pytest.mark.parametrize("path", _figure_pages())
-def test_figures_follow_dark_mode(browser, site_url, path):
-    """In dark mode no figure is a bright box on the page; in light mode figures are shown as drawn."""
-    results = {}
-    for mode in ("light", "dark"):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
-        page = context.new_page()
-        try:
-            page.goto(f"{site_url}/{path}", wait_until="load")
-            page.wait_for_load_state("networkidle")
-            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-            rgb = [int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3]]
-            page_lum = _luminance(_png(rgb))
-            images = page.locator("main .cell_output img")
-            assert images.count(), f"{path}: no figure found"
-            lums, filters = [], []
-            for k in range(images.count()):
-                image = images.nth(k)
-                image.scroll_into_view_if_needed()
-                lums.append(_luminance(image.screenshot()))
-                filters.append(image.evaluate("e => getComputedStyle(e).filter"))
-            results[mode] = (page_lum, lums, filters)
-        finally:
-            context.close()
-    page_lum, lums, filters = results["dark"]
-    bright = [f"figure {k + 1}: {lum:.2f}" for k, lum in enumerate(lums) if lum > page_lum + 0.15]
-    assert not bright, f"{path}: in dark mode (page luminance {page_lum:.2f}) bright figures remain: {bright}"
-    _, light_lums, light_filters = results["light"]
-    assert all(f == "none" for f in light_filters), f"{path}: figures are altered in light mode: {light_filters}"
-    assert min(light_lums) > 0.5, f"{path}: light-mode figures are no longer drawn on white: {light_lums}"
-
-
-def _png(rgb: list[int]) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), tuple(rgb)).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def test_payload_is_the_package_s(tmp_path: Path):

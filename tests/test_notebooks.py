@@ -6,6 +6,7 @@ nbval itself re-runs every notebook in notebooks/ and compares its outputs
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 from pathlib import Path
@@ -129,3 +130,53 @@ def test_converter_keeps_quote_prefixes_out_of_display_math(tmp_path):
 def test_converter_refuses_what_it_cannot_translate(tmp_path, snippet, message):
     with pytest.raises(m2n.MystConversionError, match=message):
         _convert_text("# T\n\n" + snippet, tmp_path)
+
+
+def _figures(notebook: nbformat.NotebookNode) -> list[tuple[int, str, str]]:
+    """(cell index, alt text of the chapter, MIME type) of every image output stored in a notebook."""
+    found = []
+    for k, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            found += [
+                (k, cell.metadata.get("alt", ""), mime) for mime in output.get("data", {}) if mime.startswith("image/")
+            ]
+    return found
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=lambda p: p.name)
+def test_every_figure_is_described_where_notebook_readers_meet_it(path):
+    """Each figure carries the chapter's alt text on its output, and as a text description in the cell after it.
+
+    JupyterLab 4.6 (its image renderer sets only src, width and height), Colab and
+    GitHub ignore an output's alt metadata, so the description in the next Markdown
+    cell is what a screen reader (or a reader who cannot load the image) gets there.
+    """
+    notebook = nbformat.read(path, as_version=4)
+    chapter = (ROOT / "book" / f"{path.stem}.md").read_text()
+    problems = []
+    for k, alt, mime in _figures(notebook):
+        cell = notebook.cells[k]
+        if not alt:
+            problems.append(f"cell {k}: a figure without alt text in its chapter (mystnb: image: alt:)")
+            continue
+        if " ".join(alt.split()[:6]) not in " ".join(chapter.split()):
+            problems.append(f"cell {k}: alt text not taken from the chapter: {alt[:60]!r}")
+        stored = [o.get("metadata", {}).get(mime, {}).get("alt") for o in cell.outputs if mime in o.get("data", {})]
+        if alt not in stored:
+            problems.append(f"cell {k}: the {mime} output does not carry the alt text in its metadata")
+        following = notebook.cells[k + 1] if k + 1 < len(notebook.cells) else None
+        if following is None or following.cell_type != "markdown" or html.escape(alt) not in following.source:
+            problems.append(f"cell {k}: no text description of the figure in the next Markdown cell")
+    assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
+
+
+def test_figure_counts_match_the_chapters():
+    """Every figure of a chapter (a code cell with ``mystnb: image: alt:``) reaches its notebook with an image."""
+    for path in NOTEBOOK_PATHS:
+        chapter = (ROOT / "book" / f"{path.stem}.md").read_text()
+        expected = len(re.findall(r"^  image:\n    alt: ", chapter, flags=re.M))
+        notebook = nbformat.read(path, as_version=4)
+        described = {k for k, alt, _ in _figures(notebook) if alt}
+        assert len(described) == expected, (
+            f"{path.name}: {len(described)} described figures, the chapter has {expected}"
+        )

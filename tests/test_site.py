@@ -1,20 +1,28 @@
 """The built site, read in headless Chromium the way readers use it.
 
-Every page, in light and in dark mode: no console error or warning, no failed
-request, no request outside the local server, all math rendered by MathJax,
-every image loaded with alt text, the mode actually applied, and no
-accessibility violation of any impact by axe-core (run offline inside the page).
+Every page, in one tab per page: a first visit (nothing stored, the default
+light mode), a switch to dark mode with the theme's button, and a reload (the
+stored choice applies). On each visit: no console error or warning, no failed
+request, no request outside the local server, all math rendered, every image
+loaded with alt text, the mode actually applied. axe-core (run offline inside
+the page) reports no violation of any impact: every rule in light mode, and in
+dark mode the colour rules (the only ones the mode can change) plus every rule
+within the interactive figures, which redraw in the new colours. Figures are
+shown as drawn in light mode and are no bright boxes in dark mode.
 """
 
 from __future__ import annotations
 
+import io
 import re
 
+import numpy as np
 import pytest
 from conftest import SITE, site_pages
-from reader import open_page
+from reader import Reader, open_page
 
-PAGES = site_pages(SITE) if SITE.exists() else ["index.html"]
+# The slide decks are read the same way, with their own checks, in tests/test_slides.py.
+PAGES = [p for p in site_pages(SITE) if not p.startswith("slides/")] if SITE.exists() else ["index.html"]
 
 
 # The axe rules whose outcome depends on the colours: the only ones that can differ
@@ -22,7 +30,7 @@ PAGES = site_pages(SITE) if SITE.exists() else ["index.html"]
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 
 
-def _axe(page, report, only: list[str] | None = None, context: dict | None = None):
+def _axe(page, report, only: list[str] | None = None, context: str | dict | None = None, skip: list[str] = ()):
     """axe-core inside the page; every violation, of any impact, becomes a problem of the report."""
     from axe_playwright_python.sync_playwright import Axe
 
@@ -31,6 +39,8 @@ def _axe(page, report, only: list[str] | None = None, context: dict | None = Non
     options = {"resultTypes": ["violations"], "preload": False}
     if only:
         options["runOnly"] = {"type": "rule", "values": only}
+    if skip:
+        options["rules"] = {rule: {"enabled": False} for rule in skip}
     results = Axe().run(page, context=context, options=options)
     for violation in results.response["violations"]:
         # Every impact counts, minor and moderate included (landmarks, roles, empty headers).
@@ -38,30 +48,151 @@ def _axe(page, report, only: list[str] | None = None, context: dict | None = Non
         report.extra.append(f"axe {violation['impact']}: {violation['id']} ({violation['help']}) at {targets}")
 
 
-def _axe_colours(page, report):
-    _axe(page, report, only=COLOUR_RULES)
+# The contrast of highlighted code and cell outputs (``.highlight``), judged once per
+# distinct (colour, background, size, weight) instead of once per token by axe: a code
+# block is text in flat colours on one opaque background, where WCAG's ratio is exact,
+# and axe spends about half its time on a chapter's thousand-odd tokens. Anything
+# this check cannot judge exactly (transparency, a background image) is a problem.
+CODE_CONTRAST = """
+() => {
+  const rgba = c => { const v = c.match(/rgba?\\(([^)]+)\\)/)[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+                      return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1]; };
+  const channel = x => { x /= 255; return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; };
+  const luminance = c => 0.2126 * channel(c[0]) + 0.7152 * channel(c[1]) + 0.0722 * channel(c[2]);
+  const judged = new Map();
+  const problems = [];
+  let tokens = 0;
+  for (const block of document.querySelectorAll('.highlight')) {
+    const walker = document.createTreeWalker(block, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      if (!text.textContent.trim()) continue;
+      const el = text.parentElement;
+      const style = getComputedStyle(el);
+      if (!el.getClientRects().length || style.visibility !== 'visible') continue;
+      tokens++;
+      let background = null, why = null;
+      for (let node = el; node && !background && !why; node = node.parentElement) {
+        const s = getComputedStyle(node);
+        const c = rgba(s.backgroundColor);
+        if (s.backgroundImage !== 'none') why = 'a background image';
+        else if (parseFloat(s.opacity) < 1) why = 'opacity ' + s.opacity;
+        else if (c[3] === 1) background = c;
+        else if (c[3] > 0) why = 'a translucent background ' + s.backgroundColor;
+      }
+      const colour = rgba(style.color);
+      if (!why && colour[3] < 1) why = 'a translucent colour ' + style.color;
+      if (!why && !background) why = 'no opaque background';
+      const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
+      const key = [style.color, background, size, bold].join('|');
+      if (judged.has(key)) continue;
+      const [hi, lo] = [luminance(colour), luminance(background || [255, 255, 255])].sort((a, b) => b - a);
+      const ratio = (hi + 0.05) / (lo + 0.05);
+      const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;  // WCAG AA: large text needs 3:1
+      judged.set(key, ratio);
+      const where = (el.className || el.tagName.toLowerCase()) + ' "' + text.textContent.trim().slice(0, 20) + '"';
+      if (why) problems.push(`code contrast cannot be judged exactly at ${where}: ${why}`);
+      else if (ratio < needed) problems.push(`code contrast ${ratio.toFixed(2)}:1 < ${needed}:1 at ${where} (${style.color} on ${style.backgroundColor === 'rgba(0, 0, 0, 0)' ? 'rgb(' + background.slice(0, 3).join(', ') + ')' : style.backgroundColor})`);
+    }
+  }
+  return {tokens, combinations: judged.size, problems};
+}
+"""
+
+
+def _code_contrast(page, report):
+    found = page.evaluate(CODE_CONTRAST)
+    report.extra += found["problems"]
+    return found
+
+
+def _colour_rules(page, report):
+    """axe's colour rules outside code blocks, and the contrast of code tokens."""
+    _axe(page, report, only=COLOUR_RULES, context={"exclude": [[".highlight"]]})
+    _code_contrast(page, report)
+
+
+def _relative_luminance(rgb: np.ndarray) -> float:
+    """Mean WCAG relative luminance (0 black … 1 white) of sRGB values in 0…255."""
+    srgb = np.asarray(rgb, dtype=float) / 255
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return float((linear @ np.array([0.2126, 0.7152, 0.0722])).mean())
+
+
+def _luminance(png: bytes) -> float:
+    """Mean relative luminance of a screenshot."""
+    from PIL import Image
+
+    return _relative_luminance(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))
+
+
+def _figures(page) -> list[tuple[float, str]]:
+    """(luminance, CSS filter) of every figure of the page's executed cells, as shown on screen."""
+    images = page.locator("main .cell_output img")
+    found = []
+    for k in range(images.count()):
+        image = images.nth(k)
+        image.scroll_into_view_if_needed()
+        found.append((_luminance(image.screenshot()), image.evaluate("e => getComputedStyle(e).filter")))
+    return found
+
+
+def _light_checks(page, report):
+    """Every axe rule (the colour rules as in :func:`_colour_rules`); figures shown as drawn (no filter, on white)."""
+    _axe(page, report, skip=COLOUR_RULES)
+    _colour_rules(page, report)
+    for k, (lum, css_filter) in enumerate(_figures(page), start=1):
+        if css_filter != "none" or lum <= 0.5:
+            report.extra.append(f"figure {k} altered in light mode: filter {css_filter}, luminance {lum:.2f}")
+
+
+def _dark_checks(page, report):
+    """The colour rules of axe (the only ones the mode can change); no figure a bright box on the dark page."""
+    _colour_rules(page, report)
+    explorers = page.eval_on_selector_all(".explorer[id]", "els => els.map(e => '#' + e.id)")
+    if explorers:  # redrawn in the theme's colours when the mode changed: every rule again, within them
+        _axe(page, report, context={"include": [[e] for e in explorers]})
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = (int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3])
+    page_lum = _relative_luminance(np.array([[red, green, blue]]))
+    for k, (lum, _) in enumerate(_figures(page), start=1):
+        if lum > page_lum + 0.15:
+            report.extra.append(
+                f"figure {k} is bright in dark mode: luminance {lum:.2f} on a page of {page_lum:.2f} ({background})"
+            )
+
+
+def _assert_clean(report, path: str, visit: str) -> None:
+    assert not report.problems(), f"{path} ({visit}):\n  " + "\n  ".join(report.problems())
 
 
 @pytest.mark.site
 @pytest.mark.parametrize("path", PAGES)
-def test_first_visit_is_clean(browser, site_url, path):
-    """Nothing stored yet: the site's default mode must be valid and applied."""
-    report = open_page(browser, site_url, path, color_scheme=None)
-    assert not report.problems(), f"{path} (first visit):\n  " + "\n  ".join(report.problems())
-    assert report.theme["theme"] in ("light", "dark"), f"{path}: no valid mode on a first visit: {report.theme}"
+def test_page_reads_cleanly(browser, site_url, path):
+    """A reader's visits of a page, in one tab.
 
-
-@pytest.mark.site
-@pytest.mark.parametrize("mode", ["light", "dark"])
-@pytest.mark.parametrize("path", PAGES)
-def test_page_reads_cleanly(browser, site_url, path, mode):
-    """Every axe rule in light mode; in dark mode the colour rules, the only ones the mode can change."""
-    report = open_page(browser, site_url, path, color_scheme=mode, after=_axe if mode == "light" else _axe_colours)
-    assert not report.problems(), f"{path} ({mode} mode):\n  " + "\n  ".join(report.problems())
-    if path.endswith("index.html") and path.count("/") == 0:
-        return  # the root index.html is a redirect page without the theme
-    assert report.theme["theme"] == mode, f"{path}: the {mode} mode was not applied: {report.theme}"
-    assert report.theme["background"] != report.theme["text"]
+    1. First visit, nothing stored: the site's default mode (light) applies;
+       every axe rule; figures as drawn.
+    2. The reader clicks the theme button until the page is dark: the colour
+       rules of axe; no figure left a bright box.
+    3. The reader comes back (a reload): the stored dark choice applies from the start.
+    """
+    with Reader(browser, site_url) as reader:
+        first = reader.open(path, after=_light_checks)
+        _assert_clean(first, path, "first visit")
+        if path == "index.html":
+            return  # the root index.html is a redirect page without the theme
+        assert first.theme["theme"] == "light", (
+            f"{path}: the default mode was not applied on a first visit: {first.theme}"
+        )
+        live = reader.has_theme_button
+        dark = reader.switch_mode("dark", after=_dark_checks)
+        _assert_clean(dark, path, "switched to dark mode")
+        assert dark.theme["theme"] == "dark", f"{path}: the dark mode was not applied: {dark.theme}"
+        assert dark.theme["background"] != dark.theme["text"]
+        if live:
+            again = reader.reload()
+            _assert_clean(again, path, "reloaded in dark mode")
+            assert again.theme["theme"] == "dark", f"{path}: the stored dark mode was lost on reload: {again.theme}"
 
 
 def _chapter_pages(site_dir):

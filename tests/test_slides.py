@@ -3,9 +3,11 @@
 * Unit: the section → slides splitter of ``book/_ext/course_slides.py`` on a
   tiny synthetic notebook.
 * Site: every chapter that has a student notebook has a deck in the built
-  site; each deck opens offline in Chromium without any problem, renders its
-  math, has at least three slides, every slide fits the canvas, and the
-  keyboard navigates it; every chapter page links its deck.
+  site; each deck opens offline in Chromium without any problem (as the site's
+  pages are read in tests/test_site.py: axe in light mode, colour rules in the
+  dark mode the site's stored choice gives), renders its math, has at least
+  three slides, every slide fits the canvas, and the keyboard navigates it;
+  every chapter page links its deck.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from conftest import ROOT
-from reader import open_page
+from reader import Reader, open_page
+from test_site import _dark_checks, _light_checks
 
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
 import course_slides  # noqa: E402
@@ -171,8 +174,18 @@ def test_deck_opens_offline_renders_math_and_navigates_by_keyboard(browser, site
         page.keyboard.press("Escape")
         found["overview_closed"] = not page.evaluate("Reveal.isOverview()")
 
-    report = open_page(browser, site_url, f"slides/{chapter}.html", after=after)
-    assert not report.problems(), f"slides/{chapter}.html:\n  " + "\n  ".join(report.problems())
+    def light(page, report):
+        _light_checks(page, report)  # every axe rule, as for the site's pages (tests/test_site.py)
+        after(page, report)
+
+    with Reader(browser, site_url) as reader:
+        report = reader.open(f"slides/{chapter}.html", after=light)
+        assert not report.problems(), f"slides/{chapter}.html:\n  " + "\n  ".join(report.problems())
+        assert report.theme["theme"] == "light", report.theme
+        # The deck has no theme button: the site's stored choice (dark) is applied when it is opened.
+        dark = reader.switch_mode("dark", after=_dark_checks)
+        assert not dark.problems(), f"slides/{chapter}.html (dark):\n  " + "\n  ".join(dark.problems())
+        assert dark.theme["theme"] == "dark" and dark.theme["background"] != dark.theme["text"], dark.theme
     assert found["lang"] == "en" and "lecture slides" in found["title"]
     assert found["slides"] >= 3, found
     assert found["math"] > 0 and found["rendered"] == found["math"] and found["errors"] == 0, found

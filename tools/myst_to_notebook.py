@@ -26,6 +26,7 @@ nothing unconverted can reach a notebook.
 from __future__ import annotations
 
 import copy
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -426,14 +427,30 @@ def convert(page: Path, index: BookIndex | None = None, macros: dict[str, str] |
         kept = [t for t in tags if t not in {"remove-cell", "remove-input", "hide-cell", "hide-input", "hide-output"}]
         if kept:
             metadata["tags"] = kept
+        mystnb = cell.metadata.get("mystnb", {})
+        alt = " ".join(str(mystnb.get("image", {}).get("alt", "")).split())
+        if alt:
+            # Where notebook tools look for a figure's alt text (nbconvert's classic template,
+            # nbsphinx); tools/notebooks.py also copies it onto the stored image outputs.
+            metadata["alt"] = alt
         cells.append(nbformat.v4.new_code_cell(cell.source, metadata=metadata))
-        caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+        caption = mystnb.get("figure", {}).get("caption")
+        lines = []
         if caption:
             number = state.next("Figure")
             text = expand_macros(_roles(caption, state), macros)
-            name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+            name = mystnb.get("figure", {}).get("name")
             mark = f" {anchor(name)}" if name else ""
-            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {number}.* {text}{mark}"))
+            lines.append(f"*Figure {number}.* {text}{mark}")
+        if alt:
+            # JupyterLab (4.6), Colab and GitHub show an image output without any alt text,
+            # whatever its metadata says: the description is text next to the figure instead.
+            lines += [
+                "",
+                f"<details><summary>Text description of the figure</summary>\n\n{html.escape(alt)}\n\n</details>",
+            ]
+        if lines:
+            cells.append(nbformat.v4.new_markdown_cell("\n".join(lines).strip("\n")))
 
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata = {

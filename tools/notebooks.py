@@ -68,6 +68,23 @@ def execute(notebook: nbformat.NotebookNode, timeout: int = 600) -> nbformat.Not
         record_timing=False,
     )
     client.execute()
+    return label_images(notebook)
+
+
+def label_images(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy each figure cell's alt text (set by the converter) onto its image outputs' metadata.
+
+    That is where a display's alt text goes (``IPython.display.Image(alt=…)``
+    writes it there; nbconvert's classic template and nbsphinx read it).
+    """
+    for cell in notebook.cells:
+        alt = cell.get("metadata", {}).get("alt")
+        if cell.cell_type != "code" or not alt:
+            continue
+        for output in cell.get("outputs", []):
+            for mime in output.get("data", {}):
+                if mime.startswith("image/"):
+                    output.setdefault("metadata", {}).setdefault(mime, {})["alt"] = alt
     return notebook
 
 
