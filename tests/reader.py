@@ -42,10 +42,14 @@ MATH_REPORT = """
   const prerendered = !!document.querySelector('meta[name="course-math"]');
   const withoutTex = prerendered
     ? containers.filter(el => !el.querySelector('annotation[encoding="application/x-tex"]')).map(label) : [];
+  // SVG output: every glyph a formula draws (<use href="#id">) must be defined in the page.
+  const brokenGlyphs = Array.from(new Set(Array.from(document.querySelectorAll('mjx-container use'))
+    .map(use => (use.getAttribute('href') || use.getAttribute('xlink:href') || '').slice(1))))
+    .filter(id => !document.getElementById(id));
   const runtime = performance.getEntriesByType('resource').map(r => r.name)
                              .filter(name => /\\/mathjax\\/.*\\.js(\\?|$)/.test(name));
   return {count: math.length, rendered: containers.length, unrendered, errors, raw,
-          withoutMathml, withoutTex, prerendered, runtime};
+          withoutMathml, withoutTex, brokenGlyphs, prerendered, runtime};
 }
 """
 
@@ -94,6 +98,8 @@ class PageReport:
             out.append(f"math without its MathML (screen readers): {self.math['withoutMathml'][:3]}")
         if self.math.get("withoutTex"):
             out.append(f"pre-rendered math without its TeX source: {self.math['withoutTex'][:3]}")
+        if self.math.get("brokenGlyphs"):
+            out.append(f"math glyphs used but not defined in the page: {self.math['brokenGlyphs'][:3]}")
         if self.math.get("prerendered") and self.math.get("runtime"):
             out.append(f"the MathJax runtime was loaded on a page typeset at build time: {self.math['runtime'][:3]}")
         out += [f"image did not load: {i['src']}" for i in self.images if not i["loaded"]]

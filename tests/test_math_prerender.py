@@ -2,9 +2,10 @@
 
 Unit tests of the step on small pages, then the built site in headless
 Chromium: the macros of ``_config.yml`` are expanded, equation numbers and
-the ``{eq}`` links to them work, the math follows the text colour in dark
-mode, the page requests nothing outside the site and never loads the MathJax
-runtime to show its math, the MathJax menu still opens (loaded on demand),
+the ``{eq}`` links to them work, the math (SVG glyphs filled with
+``currentColor``) follows the text colour in dark mode, the page requests
+nothing outside the site, no web font for its math, and never loads the
+MathJax runtime to show its math, the MathJax menu still opens (loaded on demand),
 and copying a formula copies its TeX.
 """
 
@@ -70,6 +71,7 @@ def test_prerender_expands_macros_keeps_numbers_mathml_and_tex(tmp_path):
     assert "\\(" not in page and "\\[" not in page.replace('encoding="application/x-tex"', "")
     assert 'src="../_static/mathjax/tex-chtml.js"' not in page  # no MathJax to typeset on load
     assert 'src="../_static/course-math.js"' in page and (site / "_static" / "course-math.js").exists()
+    assert 'data-mathjax="../_static/mathjax/tex-svg.js"' in page  # the menu's MathJax, same output
     assert '"startup": {"typeset": false}' in page
     # \MSE and \btheta of _config.yml: an operator name and a bold theta, no undefined macro left.
     assert "<mi>MSE</mi>" in page and '<mi mathvariant="bold-italic">θ</mi>' in page
@@ -78,7 +80,14 @@ def test_prerender_expands_macros_keeps_numbers_mathml_and_tex(tmp_path):
     assert re.search(r'<div class="math notranslate nohighlight" id="equation-eq-t">\s*<span class="eqno">\(7\)', page)
     assert page.count("<mjx-assistive-mml") == 2 and page.count('<annotation encoding="application/x-tex">') == 2
     assert "\\MSE(\\btheta) &lt; 1</annotation>" in page  # the TeX source, as the author wrote it
-    assert "_static/mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff" in page  # served by the site
+    # SVG output: each glyph drawn is defined once, in the page's hidden glyph <svg> at the start of the body.
+    assert page.count('<mjx-container class="MathJax" jax="SVG"') == 2 and "woff" not in page and 'jax="CHTML"' not in page
+    assert page.count('<svg id="course-math-glyphs"') == 1
+    assert re.search(r'<body[^>]*><svg id="course-math-glyphs"', page)
+    glyphs = re.search(r'<svg id="course-math-glyphs".*?</svg>', page, re.S).group(0)
+    used = set(re.findall(r'<use [^>]*xlink:href="#([^"]+)"', page))
+    defined = set(re.findall(r'<path id="([^"]+)"', glyphs))
+    assert used and used == defined, (used ^ defined)
     assert (site / "book" / "plain.html").read_text() == "<html><head></head><body><p>no math</p></body></html>"
 
 
@@ -150,12 +159,14 @@ def test_equation_number_and_eq_link_work(browser, site_url, site_dir):
     assert report.math["prerendered"] and not report.math["runtime"]
 
 
+# SVG output: a glyph is a <use> of a path, painted with the fill (and stroke) of the formula's <svg>,
+# which MathJax sets to currentColor: both must compute to the colour of the text around it.
 COLOURS = """
 () => {
-  const para = Array.from(document.querySelectorAll('main p')).find(p => p.querySelector('mjx-c'));
-  const glyph = para.querySelector('mjx-c');
-  return {text: getComputedStyle(para).color, math: getComputedStyle(glyph).color,
-          before: getComputedStyle(glyph, '::before').color};
+  const para = Array.from(document.querySelectorAll('main p')).find(p => p.querySelector('mjx-container svg use'));
+  const glyph = para.querySelector('mjx-container svg use');
+  const style = getComputedStyle(glyph);
+  return {text: getComputedStyle(para).color, math: style.fill, before: style.stroke, color: style.color};
 }
 """
 
@@ -189,8 +200,11 @@ def test_offline_no_request_outside_the_site_and_fonts_from_the_site(browser, si
     report = open_page(browser, site_url, "book/elementwise.html", after=collect)
     assert not report.problems(), "\n".join(report.problems())  # includes: no request outside the local server
     assert not report.foreign_requests
-    fonts = [r for r in requests if r.endswith(".woff")]
-    assert fonts and all(r.startswith(f"{site_url}/_static/mathjax/output/chtml/fonts/woff-v2/") for r in fonts), fonts
+    # SVG output: the math needs no web font (its glyphs are paths in the page); any font comes from the site.
+    fonts = [r for r in requests if re.search(r"\.(woff2?|ttf|otf)(\?|$)", r)]
+    assert all(r.startswith(f"{site_url}/") for r in fonts), fonts
+    assert not [r for r in fonts if "/mathjax/" in r], fonts
+    assert report.math["rendered"] and not report.math["brokenGlyphs"]
     assert not [r for r in requests if "/mathjax/" in r and r.endswith(".js")], "the MathJax runtime was loaded"
 
 

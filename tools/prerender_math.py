@@ -9,19 +9,23 @@ element of class ``math``, and a ``<script>`` loading MathJax 3 to typeset
 them in the reader's browser (seconds on the heaviest pages, during which the
 load event waits). Here every such formula of every page is typeset once, by
 the same MathJax 3.2.2 running in Node (``tools/math/prerender.mjs``, one Node
-process for all the pages that need it), into the same CommonHTML markup:
+process for all the pages that need it), into MathJax's SVG output:
 
 * the macros are those of ``_config.yml`` (``mathjax3_config.tex.macros``,
   defined once); equation numbers and their anchors are Sphinx's and stay
   untouched around the formula, so ``{eq}`` links keep their targets;
 * each formula keeps MathJax's assistive MathML (what screen readers read),
   with its TeX source as a MathML ``<annotation encoding="application/x-tex">``;
-* the glyphs are text in MathJax's web fonts, served from the site's
-  ``_static/mathjax`` (no CDN), so the math takes the colour of the text,
-  in light and dark mode;
-* each page gets the stylesheet of the characters it uses, inline in its head;
+* the glyphs are SVG paths filled with ``currentColor``, so the math takes
+  the colour of the text, in light and dark mode, and needs no web font; each
+  glyph a page uses is defined once, in a hidden ``<svg id="course-math-glyphs">``
+  at the start of its body, and each formula refers to it (``<use>``);
+* a formula is one ``<svg>`` that the browser lays out as a single box (CSS
+  layout does not see its characters, as it did with MathJax's CommonHTML
+  output), sized in ``ex`` so that it follows the size of the text around it;
+* each page gets MathJax's stylesheet for the SVG output, inline in its head;
 * the MathJax runtime is no longer loaded to typeset: ``_static/course-math.js``
-  loads it only when a reader opens the MathJax menu (right-click or
+  loads it (``tex-svg.js``) only when a reader opens the MathJax menu (right-click or
   Shift+F10 on a formula: "Show Math As", "Copy to Clipboard", zoom…), and
   copying a selection puts each formula's TeX in the copied text.
 
@@ -60,12 +64,12 @@ CLIENT_SCRIPT = NODE_DIR / "course-math.js"
 CONFIG = ROOT / "_config.yml"
 SKIP_DIRS = ("slides/", "_static/", "_sources/", "_downloads/", "_images/", "notebooks/", "reports/")
 MARKER = re.compile(r'<meta name="course-math" content="([0-9a-f]{64}):([0-9a-f]{16})">')
-FONT_DIR = "_static/mathjax/output/chtml/fonts/woff-v2"
-# The ratio of the body font's x-height to MathJax's, which MathJax in a
-# browser measures around each formula (``matchFontHeight``) and Node cannot:
-# the value MathJax 3.2.2 computed for this site's text (system-ui) in
-# Chromium on Debian. Other systems' system-ui fonts differ by a few percent.
-SCALE = "127.3%"
+# MathJax's SVG output; "global": each glyph a page uses is defined once in the
+# page, "local": in every formula that uses it (bigger pages, more DOM nodes).
+OUTPUT = "svg"
+FONT_CACHE = "global"
+GLYPHS_ID = "course-math-glyphs"
+BODY_OPEN = re.compile(r"<body\b[^>]*>")
 
 MATH_OPEN = re.compile(r'<(?P<tag>span|div)\b[^>]*?\bclass="(?P<cls>[^"]*)"[^>]*>')
 MATH_BODY = re.compile(
@@ -103,8 +107,8 @@ def site_macros(config: Path = CONFIG) -> dict[str, str]:
 
 
 def renderer_key(macros: dict[str, str]) -> str:
-    """16 hex digits that change when the rendering would: the MathJax version, the scripts, the macros."""
-    digest = hashlib.sha256()
+    """16 hex digits that change when the rendering would: the MathJax version, the scripts, the output, the macros."""
+    digest = hashlib.sha256(f"{OUTPUT}:{FONT_CACHE}".encode())
     for path in (NODE_DIR / "package-lock.json", SCRIPT, CLIENT_SCRIPT, Path(__file__)):
         digest.update(path.read_bytes())
     digest.update(json.dumps(macros, sort_keys=True).encode())
@@ -141,13 +145,18 @@ def _relative_prefix(relpath: str) -> str:
 
 
 def rewrite_head(page: str, relpath: str, css: str, marker: str) -> str:
-    """Swap the MathJax loader for the lazy menu loader; add the math stylesheet and the marker."""
+    """Swap the MathJax loader for the lazy menu loader; add the math stylesheet and the marker.
+
+    The menu's MathJax (``tex-svg.js``, loaded on a right-click) typesets the
+    formula it takes over with glyphs of its own (``fontCache: "local"``), not
+    in the page's ``course-math-glyphs``, which it does not know.
+    """
     prefix = _relative_prefix(relpath)
 
     def loader(match: re.Match) -> str:
         return (
             f'<script defer="defer" src="{prefix}_static/course-math.js" '
-            f'data-mathjax="{prefix}_static/mathjax/tex-chtml.js"></script>'
+            f'data-mathjax="{prefix}_static/mathjax/tex-svg.js"></script>'
         )
 
     page, count = MATHJAX_SCRIPT.subn(loader, page)
@@ -158,22 +167,25 @@ def rewrite_head(page: str, relpath: str, css: str, marker: str) -> str:
         settings = json.loads(match["config"])
         # Loaded for the menu only: typeset nothing on load (the page is typeset).
         settings.setdefault("startup", {})["typeset"] = False
+        settings.setdefault("svg", {})["fontCache"] = "local"
         return f"<script>window.MathJax = {json.dumps(settings)}</script>"
 
     page = MATHJAX_CONFIG.sub(config, page, count=1)
-    css = css.replace("__FONT_URL__", prefix + FONT_DIR)
-    style = (
-        f'<meta name="course-math" content="{marker}">\n'
-        f'<style id="course-math-css">\n{css}\nmjx-container[jax="CHTML"] {{ font-size: {SCALE}; }}\n</style>\n'
-    )
+    style = f'<meta name="course-math" content="{marker}">\n<style id="course-math-css">\n{css}\n</style>\n'
     head_end = page.find("</head>")
     if head_end < 0:
         raise MathPrerenderError(f"{relpath}: no </head>")
     return page[:head_end] + style + page[head_end:]
 
 
-def assemble(page: str, relpath: str, formulas: list[Formula], rendered: list[str], css: str, marker: str) -> str:
-    parts, last = [], 0
+def assemble(
+    page: str, relpath: str, formulas: list[Formula], rendered: list[str], css: str, defs: str, marker: str
+) -> str:
+    """The page with its formulas typeset, the glyphs they use (``defs``) at the start of the body."""
+    body = BODY_OPEN.search(page)
+    if body is None or (formulas and body.end() > formulas[0].start):
+        raise MathPrerenderError(f"{relpath}: no <body> before the first formula")
+    parts, last = [page[: body.end()], defs], body.end()
     for formula, markup in zip(formulas, rendered, strict=True):
         parts += [page[last : formula.start], formula.head, markup, formula.tail]
         last = formula.end
@@ -190,7 +202,7 @@ def run_node(macros: dict[str, str], pages: list[list[Formula]]) -> dict:
         raise MathPrerenderError(f"MathJax for Node is not installed: run `npm ci` in {NODE_DIR} (./run site does)")
     request = {
         "macros": macros,
-        "fontURL": "__FONT_URL__",
+        "fontCache": FONT_CACHE,
         "pages": [{"items": [{"tex": f.tex, "display": f.display} for f in formulas]} for formulas in pages],
     }
     done = subprocess.run(
@@ -247,7 +259,7 @@ def prerender_site(site: Path, cache: Path, *, macros: dict[str, str] | None = N
             raise MathPrerenderError("MathJax could not typeset:\n" + "\n".join(lines))
         for (path, relpath, page, formulas), out in zip(todo, result["pages"], strict=True):
             raw_sha = hashlib.sha256(page.encode()).hexdigest()
-            text = assemble(page, relpath, formulas, out["html"], out["css"], f"{raw_sha}:{key}")
+            text = assemble(page, relpath, formulas, out["html"], out["css"], out["defs"], f"{raw_sha}:{key}")
             path.write_text(text, encoding="utf-8")
             (cache / "pages" / f"{raw_sha}-{key}.html").write_text(text, encoding="utf-8")
             stats["typeset"] += 1

@@ -2,17 +2,21 @@
 // the same version 3.2.2 that the site serves in _static/mathjax) running in Node.
 //
 // Called once per build by tools/prerender_math.py with, on stdin, JSON
-//   {"macros": {...}, "fontURL": "...", "pages": [{"items": [{"tex": "...", "display": true}, ...]}, ...]}
+//   {"macros": {...}, "fontCache": "global", "pages": [{"items": [{"tex": "...", "display": true}, ...]}, ...]}
 // and writes to stdout JSON
-//   {"version": "3.2.2", "pages": [{"css": "...", "html": ["<mjx-container ...>", ...]}, ...],
+//   {"version": "3.2.2", "pages": [{"css": "...", "defs": "<svg ...><defs>...</defs></svg>",
+//    "html": ["<mjx-container ...>", ...]}, ...],
 //    "errors": [{"page": 0, "item": 3, "tex": "...", "message": "Missing close brace"}]}
 //
-// Each formula becomes MathJax's CommonHTML output (the same markup the browser
-// produced before) with its assistive MathML (`mjx-assistive-mml`, what screen
+// Each formula becomes MathJax's SVG output: an <svg> whose glyphs are paths
+// filled with `currentColor` (the colour of the text, in light and dark mode;
+// no web font), with its assistive MathML (`mjx-assistive-mml`, what screen
 // readers read), in which the TeX source is kept as a MathML annotation
-// (`<annotation encoding="application/x-tex">`). Each page gets the stylesheet
-// of only the characters it uses (MathJax's adaptive CSS), with `fontURL`
-// pointing at the woff fonts the site serves. Nothing is fetched.
+// (`<annotation encoding="application/x-tex">`). With fontCache "global" the
+// glyph paths are defined once per page, in `defs` (an <svg> that the page
+// must hold once, hidden), and each formula refers to them with <use>; with
+// "local" each formula carries its own, and `defs` is empty. `css` is
+// MathJax's stylesheet for the SVG output. Nothing is fetched.
 import {createRequire} from 'node:module';
 import {readFileSync} from 'node:fs';
 
@@ -33,20 +37,20 @@ async function main() {
   const MathJax = await require('mathjax').init({
     // input/tex is what the site's tex-chtml.js holds (base, ams, newcommand,
     // configmacros, noundefined, require, autoload); other packages autoload as there.
-    loader: {load: ['input/tex', 'output/chtml', 'a11y/assistive-mml']},
+    loader: {load: ['input/tex', 'output/svg', 'a11y/assistive-mml']},
     tex: {macros: request.macros || {}},
-    chtml: {fontURL: request.fontURL, adaptiveCSS: true},
+    svg: {fontCache: request.fontCache || 'global'},
     startup: {typeset: false},
   });
   const adaptor = MathJax.startup.adaptor;
   const output = MathJax.startup.output;
   const result = {version: MathJax.version, pages: [], errors: []};
   for (const [pageIndex, page] of request.pages.entries()) {
-    output.clearCache();          // the stylesheet of this page holds only its own characters
+    output.fontCache.clearCache();  // the glyphs of this page only
     MathJax.startup.document.reset();
     const html = [];
     for (const [itemIndex, item] of page.items.entries()) {
-      const node = await MathJax.tex2chtmlPromise(item.tex, {display: item.display});
+      const node = await MathJax.tex2svgPromise(item.tex, {display: item.display});
       // Focusable, as MathJax made it in the browser: the menu opens from the keyboard too.
       adaptor.setAttribute(node, 'tabindex', '0');
       const markup = adaptor.outerHTML(node);
@@ -54,7 +58,9 @@ async function main() {
       if (error) result.errors.push({page: pageIndex, item: itemIndex, tex: item.tex, message: error[1]});
       html.push(withTexAnnotation(markup, item.tex));
     }
-    result.pages.push({css: adaptor.textContent(MathJax.chtmlStylesheet()), html});
+    const global = output.options.fontCache === 'global';
+    const defs = global ? `<svg id="course-math-glyphs" xmlns="http://www.w3.org/2000/svg" style="display: none;" aria-hidden="true">${adaptor.outerHTML(output.fontCache.getCache())}</svg>` : '';
+    result.pages.push({css: adaptor.textContent(MathJax.svgStylesheet()), defs, html});
   }
   process.stdout.write(JSON.stringify(result));
 }
