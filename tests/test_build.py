@@ -15,24 +15,47 @@ import subprocess
 import sys
 import time
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import nbformat
 import pytest
-from bs4 import BeautifulSoup
 from conftest import ROOT, SITE, site_pages
 
 LINK_ATTRIBUTES = {"a": "href", "link": "href", "img": "src", "script": "src", "iframe": "src", "source": "src"}
 EXTERNAL = re.compile(r"^(https?:|mailto:|data:|javascript:|tel:)", re.I)
 
 
+class _Scan(HTMLParser):
+    """One pass over a page: its ids and anchor names, and every (tag, link) of LINK_ATTRIBUTES."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"])
+        if tag == "a" and values.get("name"):
+            self.ids.add(values["name"])
+        wanted = LINK_ATTRIBUTES.get(tag)
+        if wanted and values.get(wanted):
+            self.links.append(values[wanted])
+
+
 @cache
+def _scan(path: Path) -> _Scan:
+    scan = _Scan()
+    scan.feed(path.read_text(errors="replace"))
+    scan.close()
+    return scan
+
+
 def _ids(path: Path) -> frozenset[str]:
-    soup = BeautifulSoup(path.read_text(errors="replace"), "html.parser")
-    return frozenset(el.get("id") for el in soup.find_all(id=True)) | frozenset(
-        el.get("name") for el in soup.find_all("a", attrs={"name": True})
-    )
+    return frozenset(_scan(path).ids)
 
 
 def broken_links(site_dir: Path) -> list[str]:
@@ -40,25 +63,22 @@ def broken_links(site_dir: Path) -> list[str]:
     problems = []
     for rel in site_pages(site_dir):
         page = site_dir / rel
-        soup = BeautifulSoup(page.read_text(errors="replace"), "html.parser")
-        for tag, attribute in LINK_ATTRIBUTES.items():
-            for element in soup.find_all(tag):
-                target = element.get(attribute)
-                if not target or EXTERNAL.match(target):
-                    continue
-                parts = urlsplit(target)
-                if parts.netloc:
-                    problems.append(f"{rel}: {target} (absolute URL to another host)")
-                    continue
-                path = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
-                if path.is_dir():
-                    path = path / "index.html"
-                if not path.is_relative_to(site_dir.resolve()) or not path.exists():
-                    problems.append(f"{rel}: {target} (no such file)")
-                    continue
-                fragment = unquote(parts.fragment)
-                if fragment and path.suffix == ".html" and fragment not in _ids(path):
-                    problems.append(f"{rel}: {target} (no anchor #{fragment})")
+        for target in _scan(page).links:
+            if EXTERNAL.match(target):
+                continue
+            parts = urlsplit(target)
+            if parts.netloc:
+                problems.append(f"{rel}: {target} (absolute URL to another host)")
+                continue
+            path = page if not parts.path else (page.parent / unquote(parts.path)).resolve()
+            if path.is_dir():
+                path = path / "index.html"
+            if not path.is_relative_to(site_dir.resolve()) or not path.exists():
+                problems.append(f"{rel}: {target} (no such file)")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and path.suffix == ".html" and fragment not in _ids(path):
+                problems.append(f"{rel}: {target} (no anchor #{fragment})")
     return problems
 
 

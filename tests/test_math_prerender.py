@@ -81,13 +81,15 @@ def test_prerender_expands_macros_keeps_numbers_mathml_and_tex(tmp_path):
     assert page.count("<mjx-assistive-mml") == 2 and page.count('<annotation encoding="application/x-tex">') == 2
     assert "\\MSE(\\btheta) &lt; 1</annotation>" in page  # the TeX source, as the author wrote it
     # SVG output: each glyph drawn is defined once, in the page's hidden glyph <svg> at the start of the body.
-    assert page.count('<mjx-container class="MathJax" jax="SVG"') == 2 and "woff" not in page and 'jax="CHTML"' not in page
+    assert (
+        page.count('<mjx-container class="MathJax" jax="SVG"') == 2 and "woff" not in page and 'jax="CHTML"' not in page
+    )
     assert page.count('<svg id="course-math-glyphs"') == 1
     assert re.search(r'<body[^>]*><svg id="course-math-glyphs"', page)
     glyphs = re.search(r'<svg id="course-math-glyphs".*?</svg>', page, re.S).group(0)
     used = set(re.findall(r'<use [^>]*xlink:href="#([^"]+)"', page))
     defined = set(re.findall(r'<path id="([^"]+)"', glyphs))
-    assert used and used == defined, (used ^ defined)
+    assert used and used == defined, used ^ defined
     assert (site / "book" / "plain.html").read_text() == "<html><head></head><body><p>no math</p></body></html>"
 
 

@@ -5,7 +5,7 @@
  * - the MathJax menu (Show Math As TeX/MathML, Copy to Clipboard, zoom,
  *   accessibility settings) on a right-click, the context-menu key or
  *   Shift+F10 on a formula: only then is the site's MathJax
- *   (_static/mathjax/tex-chtml.js, path in this script's data-mathjax) loaded,
+ *   (_static/mathjax/tex-svg.js, the output of the build; path in this script's data-mathjax) loaded,
  *   and the formula is typeset again from its TeX so that MathJax owns it;
  * - copying a selection that holds formulas copies their TeX source
  *   ($…$ inline, $$…$$ displayed) instead of the MathML's text.
