@@ -221,3 +221,37 @@ def test_the_distributed_notebook_grades(tmp_path):
         tmp_path, chapter="elementwise", limits=grade.Limits(cell_seconds=60, notebook_seconds=300), echo=False
     )
     assert [(r.exercise, r.passed) for r in report.rows] == [(label, True) for label in ELEMENTWISE_RIGHT], report.rows
+
+
+def test_output_over_the_cap_is_not_called_a_timeout_when_the_grader_looks_late(tmp_path, monkeypatch):
+    """On a loaded machine the grader may first look at a cell's messages after its time limit.
+
+    Output over the cap that had already arrived then still makes the cell "output", not "timeout"
+    (seen once in CI: the hostile flood of output was reported as timed out).
+    """
+    import types
+
+    path = tmp_path / "student.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    limits = grade.Limits(cell_seconds=1, notebook_seconds=60, output_kb=64)
+    kernel = grade.Kernel(path, path.name, grade.Sandbox(), limits, hide=[])
+    kernel.start()
+    try:
+        real = grade.time
+        calls = []
+
+        def late_monotonic() -> float:
+            calls.append(None)
+            if len(calls) == 3:  # the run's first look at the messages: the grader was off the CPU for 2 s
+                real.sleep(2)
+            return real.monotonic()
+
+        fake = types.SimpleNamespace(**{k: getattr(real, k) for k in dir(real) if not k.startswith("_")})
+        fake.monotonic = late_monotonic
+        monkeypatch.setattr(grade, "time", fake)
+        outcome = kernel.run('print("x" * 100_000, flush=True)\nimport time\ntime.sleep(20)', real.monotonic() + 60)
+    finally:
+        monkeypatch.undo()
+        kernel.stop()
+    assert len(calls) >= 3
+    assert outcome.status == "output", outcome
