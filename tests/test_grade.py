@@ -252,6 +252,6 @@ def test_output_over_the_cap_is_not_called_a_timeout_when_the_grader_looks_late(
         outcome = kernel.run('print("x" * 100_000, flush=True)\nimport time\ntime.sleep(20)', real.monotonic() + 60)
     finally:
         monkeypatch.undo()
-        kernel.stop()
+        kernel.close()  # stops the kernel and removes its directory
     assert len(calls) >= 3
     assert outcome.status == "output", outcome
