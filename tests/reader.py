@@ -153,11 +153,22 @@ class Reader:
             lambda m: self.report.console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None,
         )
         page.on("pageerror", lambda e: self.report.console.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.report.failed_requests.append(f"{r.url} ({r.failure})"))
+        # Each request belongs to the document that was current when it started: one that a
+        # navigation (open, reload) cut short belongs to the page the reader left, not to this visit.
+        self.document = 0
+        self.started: dict[int, int] = {}
+        page.on("request", lambda r: self.started.__setitem__(id(r), self.document))
+        page.on("requestfailed", self._failed)
         page.on(
             "response",
             lambda r: self.report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None,
         )
+
+    def _failed(self, request) -> None:
+        left_behind = self.started.get(id(request), self.document) != self.document
+        if left_behind and "ERR_ABORTED" in str(request.failure):
+            return
+        self.report.failed_requests.append(f"{request.url} ({request.failure})")
 
     def _route(self, route) -> None:
         url = route.request.url
@@ -176,12 +187,14 @@ class Reader:
     def open(self, path: str, after: Callable[[object, PageReport], None] | None = None) -> PageReport:
         """Load ``path``, wait for it to settle, and collect every problem a reader would hit."""
         self.report = PageReport(url=f"{self.base_url}/{path}")
+        self.document += 1
         self.page.goto(self.report.url, wait_until="load")
         return self._collect(after)
 
     def reload(self, after: Callable[[object, PageReport], None] | None = None) -> PageReport:
         """Load the same page again (a stored mode now applies from the start)."""
         self.report = PageReport(url=self.report.url)
+        self.document += 1
         self.page.reload(wait_until="load")
         return self._collect(after)
 
