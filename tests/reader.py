@@ -200,7 +200,7 @@ class Reader:
 
     def switch_mode(self, mode: str, after: Callable[[object, PageReport], None] | None = None) -> PageReport:
         """Click the page's theme button until ``mode`` is shown, as a reader does (it also stores the choice)."""
-        buttons = self.page.locator(".theme-switch-button").locator("visible=true")
+        buttons = self._theme_buttons()
         if not buttons.count():  # a page without the theme's button (a slide deck): the stored choice, reloaded
             self.page.evaluate("(m) => { localStorage.setItem('mode', m); localStorage.setItem('theme', m); }", mode)
             return self.reload(after)
@@ -218,9 +218,12 @@ class Reader:
         )
         return self._collect(after, loaded=False)
 
+    def _theme_buttons(self):
+        return self.page.locator(".theme-switch-button").locator("visible=true")
+
     @property
     def has_theme_button(self) -> bool:
-        return bool(self.page.locator(".theme-switch-button").locator("visible=true").count())
+        return bool(self._theme_buttons().count())
 
     def _collect(self, after, loaded: bool = True) -> PageReport:
         page, report, base_url = self.page, self.report, self.base_url

@@ -169,7 +169,7 @@ def _dark_checks(page, report):
     explorers = page.eval_on_selector_all(".explorer[id]", "els => els.map(e => '#' + e.id)")
     if explorers:  # redrawn in the theme's colours when the mode changed: every rule again, within them
         _axe(page, report, context={"include": [[e] for e in explorers]})
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    background = report.theme["background"]  # the body's computed background, collected before this hook
     red, green, blue = (int(c) for c in background[background.index("(") + 1 : background.index(")")].split(",")[:3])
     page_lum = _relative_luminance(np.array([[red, green, blue]]))
     for k, (lum, _) in enumerate(_figures(page), start=1):

@@ -531,8 +531,6 @@ class Kernel:
                         continue
             if not stop_reason and (now >= cell_end or size > cap):
                 stop_reason = "output" if size > cap else ("timeout" if now < deadline else "deadline")
-                if now >= cell_end and now < deadline and size <= cap:
-                    stop_reason = "timeout"
                 self.km.interrupt_kernel()
                 grace_end = now + 5
             if stop_reason and now >= grace_end:
