@@ -436,6 +436,7 @@ def stop_on_failed_checks(app: Sphinx, env: Any) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", one_search_box)
+    app.add_js_file("course-site.js", defer="defer")  # book/_static: tooltips inside their landmark
     app.add_node(
         pdf_edition_link,
         html=(visit_pdf_edition_html, depart_pdf_edition_html),
