@@ -127,6 +127,25 @@ def _evaluate(page, script: str):
         return page.evaluate(script)
 
 
+# Wait until every animation of finite length has ended (by its play state, frame by
+# frame: Chromium leaves the `finished` promise of a transition on an element that is
+# not being painted, such as the copy button of a code cell off screen, unsettled after
+# the transition ended, and waiting for it hung the visit). Returns those still running.
+SETTLE_SECONDS = 5
+SETTLE = f"""
+async () => {{
+  const frame = () => new Promise(done => requestAnimationFrame(done));
+  const running = () => document.getAnimations().filter(
+    a => a.playState === 'running' && Number.isFinite(a.effect?.getComputedTiming().endTime));
+  const deadline = performance.now() + {SETTLE_SECONDS * 1000};
+  await frame(); await frame();
+  while (running().length && performance.now() < deadline) await frame();
+  return running().map(a => `${{a.constructor.name}} ${{a.transitionProperty || a.animationName}} on `
+                            + (a.effect.target?.id || String(a.effect.target?.className || a.effect.target?.tagName)));
+}}
+"""
+
+
 class Reader:
     """One reader's browser tab on the site: open pages, reload, switch the mode as a reader does.
 
@@ -213,13 +232,10 @@ class Reader:
                 break
             buttons.first.click()
         # The theme eases colours in (CSS transitions): judge the page as it ends up, not mid-way.
-        self.page.evaluate(
-            """async () => {
-              await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
-              await Promise.all(document.getAnimations().map(a => a.finished));
-            }"""
-        )
-        return self._collect(after, loaded=False)
+        still = self.page.evaluate(SETTLE)
+        report = self._collect(after, loaded=False)
+        report.extra += [f"an animation still runs {SETTLE_SECONDS} s after the mode changed: {a}" for a in still]
+        return report
 
     def _theme_buttons(self):
         return self.page.locator(".theme-switch-button").locator("visible=true")
