@@ -95,7 +95,13 @@ def site_pages(site_dir: Path) -> list[str]:
 # kernel), go to one worker together; every other test is scheduled on its own.
 # (A scheduler of our own: xdist 3.8's `loadgroup` marks have no effect under pytest 9,
 # whose node ids no longer take the group suffix xdist appends.)
-SHARED_FIXTURE_MODULES = {"test_grade.py", "test_notebook_rendering.py", "test_mutation.py", "test_student_kit.py"}
+SHARED_FIXTURE_MODULES = {
+    "test_grade.py",
+    "test_notebook_rendering.py",
+    "test_mutation.py",
+    "test_student_kit.py",
+    "test_explorers.py",
+}
 
 
 def xdist_scope(nodeid: str) -> str:
@@ -128,6 +134,7 @@ LONG_MODULES = {
     "test_mutation.py": 28,
     "test_grade.py": 27,
     "test_notebook_rendering.py": 19,
+    "test_explorers.py": 12,
 }
 
 

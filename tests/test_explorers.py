@@ -45,6 +45,27 @@ def _open(browser, site_url, path, ident, mode="light"):
     return context, page, problems
 
 
+@pytest.fixture(scope="module")
+def explorer_page(browser, site_url):
+    """``explorer_page(path, ident)``: one tab per explorer page (light mode), shared by the tests that drive it.
+
+    Each test sets the explorer's state it needs; the page's console problems
+    accumulate, and each test asserts there are none so far. (A page load of
+    learning.html costs about a second of CPU; these tests used to load each page
+    three times more.)
+    """
+    opened: dict[str, tuple] = {}
+
+    def get(path: str, ident: str) -> tuple:
+        if path not in opened:
+            opened[path] = _open(browser, site_url, path, ident)
+        return opened[path]
+
+    yield get
+    for context, _, _ in opened.values():
+        context.close()
+
+
 @pytest.mark.site
 @pytest.mark.parametrize("path,ident", EXPLORERS)
 def test_explorer_reads_cleanly(browser, site_url, path, ident):
@@ -92,103 +113,87 @@ def test_explorer_reads_cleanly(browser, site_url, path, ident):
 
 @pytest.mark.site
 @pytest.mark.parametrize("path,ident", EXPLORERS)
-def test_arrow_keys_move_every_slider(browser, site_url, path, ident):
-    context, page, problems = _open(browser, site_url, path, ident)
-    try:
-        ids = page.eval_on_selector_all(f"#{ident} input[type=range]", "els => els.map(e => e.id)")
-        assert ids
-        for slider in ids:
-            before = page.inner_html(f"#{ident} .explorer-body")
-            page.focus(f"#{slider}")
-            page.keyboard.press(
-                "ArrowRight" if page.eval_on_selector(f"#{slider}", "e => +e.value < +e.max") else "ArrowLeft"
-            )
-            after = page.inner_html(f"#{ident} .explorer-body")
-            assert after != before, f"{ident}: ArrowRight on #{slider} did not redraw the figure"
-        assert not problems, problems
-    finally:
-        context.close()
+def test_arrow_keys_move_every_slider(explorer_page, path, ident):
+    _, page, problems = explorer_page(path, ident)
+    ids = page.eval_on_selector_all(f"#{ident} input[type=range]", "els => els.map(e => e.id)")
+    assert ids
+    for slider in ids:
+        before = page.inner_html(f"#{ident} .explorer-body")
+        page.focus(f"#{slider}")
+        page.keyboard.press(
+            "ArrowRight" if page.eval_on_selector(f"#{slider}", "e => +e.value < +e.max") else "ArrowLeft"
+        )
+        after = page.inner_html(f"#{ident} .explorer-body")
+        assert after != before, f"{ident}: ArrowRight on #{slider} did not redraw the figure"
+    assert not problems, problems
 
 
 @pytest.mark.site
-def test_learning_rate_path_equals_the_package(browser, site_url):
+def test_learning_rate_path_equals_the_package(explorer_page):
     X_b, y = _book_problem()
     start = [2.0, 8.0]
     expected = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=50, theta0=start).theta_path
-    context, page, problems = _open(browser, site_url, "book/learning.html", "explorer-learning-rate")
-    try:
-        state = page.evaluate(
-            "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
-        )
-        path = np.array(state["path"])
-        mg.check_close(
-            "page's descent path vs mg.batch_gradient_descent (η = 0.1, 50 steps)", path, expected, atol=1e-9
-        )
-        drawn = page.eval_on_selector_all("#explorer-learning-rate .ex-dots circle", "els => els.length")
-        assert drawn == 51, f"the page draws {drawn} points for 50 steps, expected 51"
-        readout = page.inner_text("#explorer-learning-rate-readout")
-        assert "Reaches" in readout and "0.1000" in readout, readout
-        # beyond the bound, the page says it diverges
-        page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.5})")
-        assert "Diverges" in page.inner_text("#explorer-learning-rate-readout")
-        # the epochs to converge agree with the package's descent
-        page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.1})")
-        epochs = _state(page, "explorer-learning-rate")["converge"]["epochs"]
-        theta_hat = mg.normal_equation(X_b, y).ravel()
-        run = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=epochs, theta0=start).theta_path
-        distances = np.linalg.norm(run - theta_hat, axis=1)
-        assert distances[epochs] < 1e-3 <= distances[epochs - 1], (epochs, distances[epochs - 1 : epochs + 1])
-        assert not problems, problems
-    finally:
-        context.close()
+    _, page, problems = explorer_page("book/learning.html", "explorer-learning-rate")
+    state = page.evaluate(
+        "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
+    )
+    path = np.array(state["path"])
+    mg.check_close("page's descent path vs mg.batch_gradient_descent (η = 0.1, 50 steps)", path, expected, atol=1e-9)
+    drawn = page.eval_on_selector_all("#explorer-learning-rate .ex-dots circle", "els => els.length")
+    assert drawn == 51, f"the page draws {drawn} points for 50 steps, expected 51"
+    readout = page.inner_text("#explorer-learning-rate-readout")
+    assert "Reaches" in readout and "0.1000" in readout, readout
+    # beyond the bound, the page says it diverges
+    page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.5})")
+    assert "Diverges" in page.inner_text("#explorer-learning-rate-readout")
+    # the epochs to converge agree with the package's descent
+    page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.1})")
+    epochs = _state(page, "explorer-learning-rate")["converge"]["epochs"]
+    theta_hat = mg.normal_equation(X_b, y).ravel()
+    run = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=epochs, theta0=start).theta_path
+    distances = np.linalg.norm(run - theta_hat, axis=1)
+    assert distances[epochs] < 1e-3 <= distances[epochs - 1], (epochs, distances[epochs - 1 : epochs + 1])
+    assert not problems, problems
 
 
 @pytest.mark.site
-def test_directional_slope_equals_the_package(browser, site_url):
+def test_directional_slope_equals_the_package(explorer_page):
     X_b, y = _book_problem()
-    context, page, problems = _open(browser, site_url, "book/motivation.html", "explorer-directional")
-    try:
-        for angle in (0, 30, 227):
-            state = page.evaluate(
-                f"JSON.parse(JSON.stringify(window.courseExplorers['explorer-directional'].set({{angle: {angle}}})))"
-            )
-            theta = np.array([2.0, 1.0])
-            v = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
-            mg.check_close(
-                f"page's slope at {angle}° vs mg.gradient(θ)ᵀv",
-                state["slope"],
-                mg.gradient(theta, X_b, y) @ v,
-                atol=1e-9,
-            )
-        # the steepest-descent direction of the page is −∇/‖∇‖ of the package
-        g = mg.gradient(np.array([2.0, 1.0]), X_b, y)
-        steepest = (np.degrees(np.arctan2(-g[1], -g[0])) + 360) % 360
-        page.evaluate(f"window.courseExplorers['explorer-directional'].set({{angle: {round(steepest)}}})")
-        assert "you found it" in page.inner_text("#explorer-directional-readout")
-        assert not problems, problems
-    finally:
-        context.close()
+    _, page, problems = explorer_page("book/motivation.html", "explorer-directional")
+    for angle in (0, 30, 227):
+        state = page.evaluate(
+            f"JSON.parse(JSON.stringify(window.courseExplorers['explorer-directional'].set({{angle: {angle}}})))"
+        )
+        theta = np.array([2.0, 1.0])
+        v = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+        mg.check_close(
+            f"page's slope at {angle}° vs mg.gradient(θ)ᵀv",
+            state["slope"],
+            mg.gradient(theta, X_b, y) @ v,
+            atol=1e-9,
+        )
+    # the steepest-descent direction of the page is −∇/‖∇‖ of the package
+    g = mg.gradient(np.array([2.0, 1.0]), X_b, y)
+    steepest = (np.degrees(np.arctan2(-g[1], -g[0])) + 360) % 360
+    page.evaluate(f"window.courseExplorers['explorer-directional'].set({{angle: {round(steepest)}}})")
+    assert "you found it" in page.inner_text("#explorer-directional-readout")
+    assert not problems, problems
 
 
 @pytest.mark.site
-def test_residual_explorer_equals_the_package(browser, site_url):
+def test_residual_explorer_equals_the_package(explorer_page):
     X_b, y = _book_problem()
-    context, page, problems = _open(browser, site_url, "book/notation.html", "explorer-residuals")
-    try:
-        theta = np.array([3.1, 2.2])
-        state = page.evaluate(
-            "JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))"
-        )
-        mg.check_close("page's MSE vs mg.mse", state["mse"], mg.mse(theta, X_b, y), atol=1e-9)
-        mg.check_close(
-            "page's gradient vs mg.gradient", np.array(state["gradient"]), mg.gradient(theta, X_b, y), atol=1e-9
-        )
-        page.click("#explorer-residuals .explorer-button")
-        readout = page.inner_text("#explorer-residuals-readout")
-        assert "(0.000, 0.000): zero" in readout, readout
-        assert not problems, problems
-    finally:
-        context.close()
+    _, page, problems = explorer_page("book/notation.html", "explorer-residuals")
+    theta = np.array([3.1, 2.2])
+    state = page.evaluate(
+        "JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))"
+    )
+    mg.check_close("page's MSE vs mg.mse", state["mse"], mg.mse(theta, X_b, y), atol=1e-9)
+    mg.check_close("page's gradient vs mg.gradient", np.array(state["gradient"]), mg.gradient(theta, X_b, y), atol=1e-9)
+    page.click("#explorer-residuals .explorer-button")
+    readout = page.inner_text("#explorer-residuals-readout")
+    assert "(0.000, 0.000): zero" in readout, readout
+    assert not problems, problems
 
 
 @pytest.mark.site
