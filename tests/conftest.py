@@ -26,6 +26,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-default-apps",
     "--disable-extensions",
+    # Offline: no host name resolves but the local server's. The pages' requests to other
+    # hosts are still seen (tests/reader.py records each as it starts) and fail at once.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 
 
