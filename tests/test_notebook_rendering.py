@@ -184,16 +184,17 @@ def rendered(tmp_path_factory, browser) -> dict[str, dict]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     reports = {}
     try:
+        # One tab for all the notebooks (a new tab costs more CPU than loading a page in one).
         context = browser.new_context()
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         for name in names:
-            page = context.new_page()
-            problems: list[str] = []
-            page.on("pageerror", lambda e, p=problems: p.append(f"page error: {e}"))
+            problems.clear()
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}.html", wait_until="load")
             report = page.evaluate(PAGE_REPORT)
-            report["page_errors"] = problems
+            report["page_errors"] = list(problems)
             reports[name] = report
-            page.close()
         context.close()
     finally:
         server.shutdown()
