@@ -1,8 +1,8 @@
 """The built site, read in headless Chromium the way readers use it.
 
-Every page, in one tab per page: a first visit (nothing stored, the default
-light mode), a switch to dark mode with the theme's button, and a reload (the
-stored choice applies). On each visit: no console error or warning, no failed
+Every page, by one reader in one tab (tests/reader.py: the worker's tab, with
+nothing stored for the site): a first visit (the default light mode), a switch
+to dark mode with the theme's button, and a reload (the stored choice applies). On each visit: no console error or warning, no failed
 request, no request outside the local server, all math rendered, every image
 loaded with alt text, the mode actually applied. axe-core (run offline inside
 the page) reports no violation of any impact: every rule in light mode, and in
