@@ -259,16 +259,14 @@ def test_every_chapter_page_has_math_and_its_notebook_link(browser, site_url, si
 
 @pytest.mark.site
 def test_search_finds_the_chapters(browser, site_url, site_dir):
-    page = browser.new_page()
-    try:
+    with Reader(browser, site_url) as reader:
+        page = reader.page
         page.goto(f"{site_url}/search.html?q=gradient", wait_until="load")
         page.wait_for_selector("#search-results ul.search li", timeout=20_000)
         page.wait_for_load_state("networkidle")
         hits = page.eval_on_selector_all(
             "#search-results ul.search li a", "els => els.map(a => a.getAttribute('href'))"
         )
-    finally:
-        page.close()
     found = {re.sub(r"[?#].*$", "", h) for h in hits}
     chapters_with_gradient = {
         p for p in _chapter_pages(site_dir) if "gradient" in (site_dir / p).read_text().lower() and "intro" not in p

@@ -212,8 +212,8 @@ def test_every_chapter_page_links_its_deck(browser, site_url, site_dir):
     )
 
     chapter = CHAPTERS[0]
-    page = browser.new_page()
-    try:
+    with Reader(browser, site_url) as reader:
+        page = reader.page
         page.goto(f"{site_url}/book/{chapter}.html", wait_until="load")
         page.click("a.course-slides-link")
         page.wait_for_url(f"**/slides/{chapter}.html*")
@@ -221,8 +221,6 @@ def test_every_chapter_page_links_its_deck(browser, site_url, site_dir):
         assert page.evaluate("Reveal.isReady()")
         page.click("section.present a[href$='.html']")  # the title slide links back to the chapter
         page.wait_for_url(f"**/book/{chapter}.html")
-    finally:
-        page.close()
 
 
 @pytest.mark.site
