@@ -27,7 +27,8 @@ CHROMIUM_ARGS = [
     "--disable-default-apps",
     "--disable-extensions",
     # Offline: no host name resolves but the local server's. The pages' requests to other
-    # hosts are still seen (tests/reader.py records each as it starts) and fail at once.
+    # hosts are still seen (tests/reader.py records each as it starts, and each fails the
+    # visit); one to a named host fails at once instead of reaching the network.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 

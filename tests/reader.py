@@ -176,6 +176,7 @@ class _Tab:
     def give_back(self) -> None:
         try:
             self.page.goto("about:blank")  # the page's scripts and timers stop here
+            self.page.mouse.move(0, 0)  # the next reader's pointer rests on nothing
         except Exception:  # a tab left in a state it cannot leave: not lent again
             self.context.close()
             return
@@ -199,7 +200,15 @@ class Reader:
         self.base_url = base_url
         self.origin = urlsplit(base_url).netloc
         self._tab = _Tab.take(browser)
-        self.page = page = self._tab.page
+        self.page = self._tab.page
+        try:
+            self._prepare(color_scheme, stored_mode)
+        except Exception:
+            self._tab.context.close()  # a tab that cannot be prepared is not lent again
+            raise
+
+    def _prepare(self, color_scheme: str, stored_mode: str | None) -> None:
+        base_url, page = self.base_url, self.page
         if page.viewport_size != VIEWPORT:
             page.set_viewport_size(VIEWPORT)
         if self._tab.color_scheme != color_scheme:
@@ -221,8 +230,9 @@ class Reader:
         # navigation (open, reload) cut short belongs to the page the reader left, not to this visit.
         self.document = 0
         self.started: dict[int, int] = {}
-        # Requests to another host are recorded as they start; the browser resolves no host name
-        # but the local server's (CHROMIUM_ARGS in tests/conftest.py), so none of them gets out.
+        # Requests to another host are recorded as they start, and each is a problem of the visit;
+        # the browser resolves no host name but the local server's (CHROMIUM_ARGS in
+        # tests/conftest.py), so one to a named host fails at once instead of reaching the network.
         # (Routing them instead, even by a pattern the driver matches, made Chromium pause every
         # request of the page: about 0.4 s of CPU per page load.)
         self._listeners = {

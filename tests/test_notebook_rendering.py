@@ -187,13 +187,14 @@ def rendered(tmp_path_factory, browser) -> dict[str, dict]:
         # One tab for all the notebooks (a new tab costs more CPU than loading a page in one).
         context = browser.new_context()
         page = context.new_page()
-        problems: list[str] = []
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+        current: list[list[str]] = [[]]  # the page errors of the notebook on screen
+        page.on("pageerror", lambda e: current[0].append(f"page error: {e}"))
         for name in names:
-            problems.clear()
+            current[0] = []
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}.html", wait_until="load")
             report = page.evaluate(PAGE_REPORT)
-            report["page_errors"] = list(problems)
+            # This notebook's list, which keeps growing until the next notebook is opened.
+            report["page_errors"] = current[0]
             reports[name] = report
         context.close()
     finally:

@@ -287,6 +287,9 @@ def test_mathjax_is_served_locally(site_dir):
 
 SHOW_TOOLTIPS = """
 async (show) => {
+  // The header's drop-down menus open first: their items have tooltips too.
+  for (const toggle of document.querySelectorAll('.dropdown-toggle'))
+    bootstrap.Dropdown.getOrCreateInstance(toggle)[show ? 'show' : 'hide']();
   const triggers = [...document.querySelectorAll('[data-bs-toggle="tooltip"]')].filter(e => e.getClientRects().length);
   for (const e of triggers) bootstrap.Tooltip.getOrCreateInstance(e)[show ? 'show' : 'hide']();
   return {triggers: triggers.length, tooltips: document.querySelectorAll('.tooltip.show').length};
@@ -311,7 +314,8 @@ def test_tooltips_stay_inside_landmarks_and_read_well(browser, site_url):
         for mode in ("light", "dark"):
             if mode == "dark":
                 page.evaluate(SHOW_TOOLTIPS, False)
-                reader.switch_mode("dark")
+                switched = reader.switch_mode("dark")
+                problems += [f"switching to dark mode: {p}" for p in switched.problems()]
             shown = page.evaluate(SHOW_TOOLTIPS, True)
             still = page.evaluate(SETTLE)  # the tooltips fade in
             assert shown["triggers"] >= 3 and shown["tooltips"] == shown["triggers"] and not still, (mode, shown, still)
