@@ -8,6 +8,7 @@ nothing from another host, pass axe, and compute what the package computes
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -32,38 +33,27 @@ def _state(page, ident):
     return page.evaluate(f"JSON.parse(JSON.stringify(window.courseExplorers['{ident}'].state()))")
 
 
-def _open(browser, site_url, path, ident, mode="light"):
-    """A page with its explorer drawn; returns (context, page, problems)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.add_init_script(f"localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}');")
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.goto(f"{site_url}/{path}", wait_until="load")
-    page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
-    return context, page, problems
-
-
 @pytest.fixture(scope="module")
 def explorer_page(browser, site_url):
-    """``explorer_page(path, ident)``: one tab per explorer page (light mode), shared by the tests that drive it.
+    """``explorer_page(path, ident)`` -> (page, report): a reader per explorer page, its explorer drawn.
 
-    Each test sets the explorer's state it needs; the page's console problems
-    accumulate, and each test asserts there are none so far. (A page load of
-    learning.html costs about a second of CPU; these tests used to load each page
-    three times more.)
+    Shared by the tests that drive an explorer (tests/reader.py: the first reader has
+    the worker's tab, the others a tab of their own); each test sets the explorer's
+    state it needs. The report gathers what went wrong since the page was loaded, and
+    each test asserts it is empty. (These tests used to load each page once more each.)
     """
-    opened: dict[str, tuple] = {}
+    with contextlib.ExitStack() as stack:
+        readers: dict[str, Reader] = {}
 
-    def get(path: str, ident: str) -> tuple:
-        if path not in opened:
-            opened[path] = _open(browser, site_url, path, ident)
-        return opened[path]
+        def get(path: str, ident: str) -> tuple:
+            if path not in readers:
+                readers[path] = stack.enter_context(Reader(browser, site_url))
+                readers[path].open(path)
+            reader = readers[path]
+            reader.page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
+            return reader.page, reader.report
 
-    yield get
-    for context, _, _ in opened.values():
-        context.close()
+        yield get
 
 
 @pytest.mark.site
@@ -114,7 +104,7 @@ def test_explorer_reads_cleanly(browser, site_url, path, ident):
 @pytest.mark.site
 @pytest.mark.parametrize("path,ident", EXPLORERS)
 def test_arrow_keys_move_every_slider(explorer_page, path, ident):
-    _, page, problems = explorer_page(path, ident)
+    page, report = explorer_page(path, ident)
     ids = page.eval_on_selector_all(f"#{ident} input[type=range]", "els => els.map(e => e.id)")
     assert ids
     for slider in ids:
@@ -125,7 +115,7 @@ def test_arrow_keys_move_every_slider(explorer_page, path, ident):
         )
         after = page.inner_html(f"#{ident} .explorer-body")
         assert after != before, f"{ident}: ArrowRight on #{slider} did not redraw the figure"
-    assert not problems, problems
+    assert not report.problems(), report.problems()
 
 
 @pytest.mark.site
@@ -133,7 +123,7 @@ def test_learning_rate_path_equals_the_package(explorer_page):
     X_b, y = _book_problem()
     start = [2.0, 8.0]
     expected = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=50, theta0=start).theta_path
-    _, page, problems = explorer_page("book/learning.html", "explorer-learning-rate")
+    page, report = explorer_page("book/learning.html", "explorer-learning-rate")
     state = page.evaluate(
         "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
     )
@@ -153,13 +143,13 @@ def test_learning_rate_path_equals_the_package(explorer_page):
     run = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=epochs, theta0=start).theta_path
     distances = np.linalg.norm(run - theta_hat, axis=1)
     assert distances[epochs] < 1e-3 <= distances[epochs - 1], (epochs, distances[epochs - 1 : epochs + 1])
-    assert not problems, problems
+    assert not report.problems(), report.problems()
 
 
 @pytest.mark.site
 def test_directional_slope_equals_the_package(explorer_page):
     X_b, y = _book_problem()
-    _, page, problems = explorer_page("book/motivation.html", "explorer-directional")
+    page, report = explorer_page("book/motivation.html", "explorer-directional")
     for angle in (0, 30, 227):
         state = page.evaluate(
             f"JSON.parse(JSON.stringify(window.courseExplorers['explorer-directional'].set({{angle: {angle}}})))"
@@ -177,13 +167,13 @@ def test_directional_slope_equals_the_package(explorer_page):
     steepest = (np.degrees(np.arctan2(-g[1], -g[0])) + 360) % 360
     page.evaluate(f"window.courseExplorers['explorer-directional'].set({{angle: {round(steepest)}}})")
     assert "you found it" in page.inner_text("#explorer-directional-readout")
-    assert not problems, problems
+    assert not report.problems(), report.problems()
 
 
 @pytest.mark.site
 def test_residual_explorer_equals_the_package(explorer_page):
     X_b, y = _book_problem()
-    _, page, problems = explorer_page("book/notation.html", "explorer-residuals")
+    page, report = explorer_page("book/notation.html", "explorer-residuals")
     theta = np.array([3.1, 2.2])
     state = page.evaluate(
         "JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))"
@@ -193,7 +183,7 @@ def test_residual_explorer_equals_the_package(explorer_page):
     page.click("#explorer-residuals .explorer-button")
     readout = page.inner_text("#explorer-residuals-readout")
     assert "(0.000, 0.000): zero" in readout, readout
-    assert not problems, problems
+    assert not report.problems(), report.problems()
 
 
 @pytest.mark.site

@@ -2,14 +2,15 @@
 
 Every page, by one reader in one tab (tests/reader.py: the worker's tab, with
 nothing stored for the site): a first visit (the default light mode), a switch
-to dark mode with the theme's button, and a reload (the stored choice applies). On each visit: no console error or warning, no failed
-request, no request outside the local server, all math rendered, every image
-loaded with alt text, the mode actually applied. axe-core (run offline inside
-the page) reports no violation of any impact: every rule in light mode, and in
-dark mode the colour rules (the only ones the mode can change) plus every rule
-within the interactive figures, which redraw in the new colours. The theme's
-tooltips are read with every rule in both modes by a test of their own. Figures are
-shown as drawn in light mode and are no bright boxes in dark mode.
+to dark mode with the theme's button, and a reload (the stored choice applies).
+On each visit: no console error or warning, no failed request, no request
+outside the local server, all math rendered, every image loaded with alt text,
+the mode actually applied. axe-core (run offline inside the page) reports no
+violation of any impact: every rule in light mode, and in dark mode the colour
+rules (the only ones the mode can change) plus every rule within the
+interactive figures, which redraw in the new colours. The theme's tooltips are
+read with every rule in both modes by a test of their own. Figures are shown as
+drawn in light mode and are no bright boxes in dark mode.
 """
 
 from __future__ import annotations
