@@ -1,14 +1,15 @@
 """The student kit works for a student who has only the kit.
 
 In an empty temporary directory, outside the repository: unzip the kit that
-the site serves, create a fresh virtual environment with ``python3.11 -m
-venv``, ``pip install`` what the kit's README says (its pinned
-``requirements-student.txt`` and the wheel next to the notebooks; pip needs
+the site serves and run, in its folder, the commands its README gives for
+JupyterLab, as written (``python3`` is ``python3.11``): a fresh virtual
+environment, pip brought up to date, then ``pip install`` of its pinned
+``requirements-student.txt`` and the wheel next to the notebooks (pip needs
 the package index and nothing else, reuses its local cache and, to save
-time, compiles no bytecode ahead), and execute every notebook with nbclient
-(which JupyterLab brings along) in a kernel of that environment. Every
-notebook must run to the end without an error, with the package imported
-from the environment, not from the repository.
+time, compiles no bytecode ahead). Instead of ``jupyter lab``, every notebook
+is executed with nbclient (which JupyterLab brings along) in a kernel of that
+environment. Every notebook must run to the end without an error, with the
+package imported from the environment, not from the repository.
 
 Needs the built site (``./run site``). It takes minutes, most of them pip
 installing JupyterLab and its dependencies.
@@ -17,6 +18,8 @@ installing JupyterLab and its dependencies.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -81,6 +84,27 @@ def run(command: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str
     return result.stdout
 
 
+def readme_commands(readme: str) -> list[list[str]]:
+    """The commands of the README's "In JupyterLab on your computer" section (its first indented block)."""
+    section = readme.split("## In JupyterLab on your computer", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"(?:^    \S.*\n)+", section, re.M)
+    assert block, "the kit's README gives no commands for JupyterLab"
+    return [shlex.split(line) for line in block.group(0).splitlines()]
+
+
+def as_run_here(command: list[str], python: str) -> list[str] | None:
+    """A README command as this test runs it: ``python3`` is ``python3.11``; pip quiet, installing without
+    compiling bytecode ahead; ``jupyter lab`` is left out (the notebooks are executed by nbclient)."""
+    if command[0] == "python3":
+        return [python, *command[1:]]
+    if command[:2] == [".venv/bin/jupyter", "lab"]:
+        return None
+    if "install" in command and (command[0] == ".venv/bin/pip" or command[1:3] == ["-m", "pip"]):
+        at = command.index("install") + 1
+        return [*command[:at], "--quiet", "--no-compile", *command[at:]]
+    return command
+
+
 def run_student_kit(kit: Path, workdir: Path) -> list[str]:
     """Do what a student does with ``kit`` in the empty ``workdir``; return the lines the notebook run printed."""
     python = shutil.which("python3.11")
@@ -94,11 +118,15 @@ def run_student_kit(kit: Path, workdir: Path) -> list[str]:
     notebooks = sorted(p.name for p in folder.glob("*.ipynb"))
     assert notebooks, f"no notebooks in {kit.name}"
     assert (folder / wheel_name()).exists() and (folder / "requirements-student.txt").exists()
-    venv = workdir / "venv"
+    commands = readme_commands((folder / "README.md").read_text())
+    assert commands[0] == ["python3", "-m", "venv", ".venv"] and commands[-1] == [".venv/bin/jupyter", "lab"], commands
+    assert [".venv/bin/pip", "install", "-r", "requirements-student.txt", wheel_name()] in commands, commands
+    venv = folder / ".venv"
     env = student_environment(home, venv)
-    run([python, "-m", "venv", str(venv)], workdir, env, 300)
-    pip = [str(venv / "bin/pip"), "install", "--quiet", "--no-compile"]
-    run([*pip, "-r", "requirements-student.txt", wheel_name()], folder, env, 1800)
+    for command in commands:
+        command = as_run_here(command, python)
+        if command is not None:
+            run(command, folder, env, 1800)
     where = run([str(venv / "bin/python"), "-c", "import mse_gradient; print(mse_gradient.__file__)"], home, env, 120)
     assert Path(where.strip()).is_relative_to(venv), f"mse_gradient imported from {where.strip()}, not from the venv"
     runner = home / "run_notebooks.py"

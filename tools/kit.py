@@ -107,10 +107,12 @@ and the list of what the notebooks need (requirements-student.txt).
 With Python 3.11 or later, in this folder:
 
     python3 -m venv .venv
+    .venv/bin/python -m pip install --upgrade pip
     .venv/bin/pip install -r requirements-student.txt {wheel}
     .venv/bin/jupyter lab
 
-(On Windows: `py -m venv .venv`, then `.venv\\Scripts\\pip` and `.venv\\Scripts\\jupyter`.)
+The second line brings pip itself up to date: a new virtual environment starts with the pip its Python shipped with, which can be years old.
+(On Windows: `py -m venv .venv`, then `.venv\\Scripts\\python`, `.venv\\Scripts\\pip` and `.venv\\Scripts\\jupyter`.)
 Open a notebook and run it from the top (Run > Run All Cells).
 After each exercise, write your answer in the answer cell and run the check cell below it.
 
