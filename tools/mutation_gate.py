@@ -25,7 +25,8 @@ in a real Jupyter kernel (nbclient) whose ``PYTHONPATH`` puts the mutated copy
 first; a first injected cell asserts that the kernel imported that copy.
 Execution stops at the first failing cell. The chapter *fails on a named
 check* when that cell raised ``AssertionError("✗ <name>: …")`` from
-``mse_gradient.verify``. Runs go in parallel (two at a time by default).
+``mse_gradient.verify``. Runs go in parallel (two at a time by default), each
+worker's runs one after another in one Python process of its own.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from queue import Empty, Queue
 
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
@@ -205,24 +207,77 @@ def run_chapter(chapter_path: Path, mutation: str, *, timeout: int = 300) -> Out
     return Outcome(name, mutation, "error", where=where, message=f"{output.get('ename')}: {evalue}", seconds=seconds)
 
 
-def run_isolated(chapter_path: Path, mutation: str) -> Outcome:
-    """:func:`run_chapter` in its own Python process (no event loop or socket outlives it here)."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--one", mutation, str(chapter_path)]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    if result.returncode != 0 or not lines:
-        return Outcome(chapter_path.stem, mutation, "error", message=f"the runner failed: {result.stderr[-2000:]}")
-    return Outcome(**json.loads(lines[-1]))
+class Runner:
+    """A Python process of its own that runs :func:`run_chapter` for one job after another.
+
+    It keeps the Jupyter client's event loops and sockets out of the calling
+    process (pytest turns what outlives a test into errors), and it is started
+    once per worker rather than once per run: a run's own cost is its kernel.
+    """
+
+    def __init__(self) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
+        # stderr (the runner's and its kernels') goes to a file: a pipe nobody reads could fill and block them.
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True
+        )
+
+    def run(self, chapter_path: Path, mutation: str) -> Outcome:
+        self.process.stdin.write(json.dumps([str(chapter_path), mutation]) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()  # one JSON line per job ("" if the runner died)
+        if not line.startswith("{"):
+            self.process.kill()
+            self.process.wait()
+            self.stderr.seek(0)
+            error = self.stderr.read()[-2000:]
+            return Outcome(chapter_path.stem, mutation, "error", message=f"the runner failed: {line}{error}")
+        return Outcome(**json.loads(line))
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=60)
+        self.process.stdout.close()
+        self.stderr.close()
+
+
+def serve() -> int:
+    """The runner's side: a job ``[chapter path, mutation]`` per line of stdin, an outcome per line of stdout."""
+    for line in sys.stdin:
+        chapter, mutation = json.loads(line)
+        print(json.dumps(asdict(run_chapter(Path(chapter), mutation))), flush=True)
+    return 0
 
 
 def run_gate(chapters: list[Path], mutations: list[str] | None = None, *, workers: int = 2) -> list[Outcome]:
-    """Every chapter × (unbroken + each mutation), ``workers`` at a time, each in its own process."""
+    """Every chapter × (unbroken + each mutation), ``workers`` at a time, each worker a :class:`Runner`."""
     names = [UNBROKEN] + list(mutations if mutations is not None else MUTATIONS)
     jobs = [(chapter, mutation) for mutation in names for chapter in chapters]
     # Longest chapters first keeps both workers busy until the end.
     jobs.sort(key=lambda job: -job[0].stat().st_size)
+    queue: Queue = Queue()
+    for job in jobs:
+        queue.put(job)
+
+    def work() -> list[Outcome]:
+        runner, done = Runner(), []
+        try:
+            while True:
+                try:
+                    job = queue.get_nowait()
+                except Empty:
+                    return done
+                if runner.process.poll() is not None:  # it died on the last job (reported there): a new one
+                    runner.close()
+                    runner = Runner()
+                done.append(runner.run(*job))
+        finally:
+            runner.close()
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        outcomes = list(pool.map(lambda job: run_isolated(*job), jobs))
+        outcomes = [o for found in pool.map(lambda _: work(), range(min(workers, len(jobs)))) for o in found]
     order = {n: i for i, n in enumerate(names)}
     chapter_order = {c.stem: i for i, c in enumerate(chapters)}
     return sorted(outcomes, key=lambda o: (order[o.mutation], chapter_order[o.chapter]))
@@ -262,11 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book", type=Path, default=ROOT / "book", help="folder of the chapters (default book/)")
     parser.add_argument("--mutation", action="append", choices=list(MUTATIONS), help="only these mutations")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--one", metavar="MUTATION", help=argparse.SUPPRESS)  # run one chapter, print JSON
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # a Runner's process
     args = parser.parse_args(argv)
-    if args.one:
-        print(json.dumps(asdict(run_chapter(Path(args.chapters[0]), args.one))))
-        return 0
+    if args.serve:
+        return serve()
     start = time.perf_counter()
     outcomes = run_gate([args.book / f"{c}.md" for c in args.chapters], args.mutation, workers=args.workers)
     print(table(outcomes))
