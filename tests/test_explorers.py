@@ -34,77 +34,84 @@ def _state(page, ident):
 
 
 @pytest.fixture(scope="module")
-def explorer_page(browser, site_url):
-    """``explorer_page(path, ident)`` -> (page, report): a reader per explorer page, its explorer drawn.
+def explorer_reader(browser, site_url):
+    """``explorer_reader(path, ident)`` -> the :class:`Reader` of the explorer's page, its explorer drawn.
 
-    Shared by the tests that drive an explorer (tests/reader.py: the first reader has
-    the worker's tab, the others a tab of their own); each test sets the explorer's
-    state it needs. The report gathers what went wrong since the page was loaded, and
-    each test asserts it is empty. (These tests used to load each page once more each.)
+    One reader per explorer page, shared by this module's tests (tests/reader.py: the
+    first reader has the worker's tab, the others a tab of their own): the page is
+    loaded once, read in light mode, switched to dark by the reader, and then driven
+    in dark mode (each test sets the explorer's state it needs). The reader's report
+    gathers what went wrong since the last visit began, and each test asserts it is
+    empty. (These tests used to load each page once more each.)
     """
     with contextlib.ExitStack() as stack:
         readers: dict[str, Reader] = {}
 
-        def get(path: str, ident: str) -> tuple:
+        def get(path: str, ident: str) -> Reader:
             if path not in readers:
                 readers[path] = stack.enter_context(Reader(browser, site_url))
                 readers[path].open(path)
             reader = readers[path]
             reader.page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
-            return reader.page, reader.report
+            return reader
 
         yield get
 
 
+def _explorer_problems(page, ident: str) -> list[str]:
+    """Drawn, described, a live readout, a visible label for every slider."""
+    info = page.evaluate(
+        """(id) => {
+          const fig = document.getElementById(id);
+          const inputs = Array.from(fig.querySelectorAll('input[type=range]'));
+          return {
+            svg: fig.querySelectorAll('svg.explorer-svg *').length,
+            desc: (document.getElementById(fig.getAttribute('aria-describedby')) || {}).textContent || '',
+            live: fig.querySelector('[aria-live=polite]') ? fig.querySelector('[aria-live=polite]').textContent : '',
+            unlabelled: inputs.filter(i => !(i.labels.length && i.labels[0].offsetWidth > 0
+                                           && i.labels[0].textContent.trim())).map(i => i.id),
+            count: inputs.length,
+          };
+        }""",
+        ident,
+    )
+    problems = []
+    if info["svg"] < 10:
+        problems.append(f"{ident}: the figure was not drawn ({info['svg']} SVG elements)")
+    if len(info["desc"]) < 40:
+        problems.append(f"{ident}: no text description")
+    if not info["live"]:
+        problems.append(f"{ident}: empty live readout")
+    if not info["count"] or info["unlabelled"]:
+        problems.append(f"{ident}: sliders without a visible label: {info['unlabelled']} of {info['count']}")
+    return problems
+
+
 @pytest.mark.site
 @pytest.mark.parametrize("path,ident", EXPLORERS)
-def test_explorer_reads_cleanly(browser, site_url, path, ident):
+def test_explorer_reads_cleanly(explorer_reader, path, ident):
     """Drawn, labelled, described, live readout; no console error, no foreign request (axe: tests/test_site.py).
 
-    In light mode, then after the reader switches the page to dark with the theme
-    button (the figure must follow without a reload).
+    In light mode as loaded, then after the reader switches the page to dark with the
+    theme button (the figure must follow without a reload). axe: tests/test_site.py,
+    every rule on the whole page in light mode and again, after the switch to dark, on the
+    pages with an explorer.
     """
-
-    def after(page, report):
-        page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
-        info = page.evaluate(
-            """(id) => {
-              const fig = document.getElementById(id);
-              const inputs = Array.from(fig.querySelectorAll('input[type=range]'));
-              return {
-                svg: fig.querySelectorAll('svg.explorer-svg *').length,
-                desc: (document.getElementById(fig.getAttribute('aria-describedby')) || {}).textContent || '',
-                live: fig.querySelector('[aria-live=polite]') ? fig.querySelector('[aria-live=polite]').textContent : '',
-                unlabelled: inputs.filter(i => !(i.labels.length && i.labels[0].offsetWidth > 0
-                                               && i.labels[0].textContent.trim())).map(i => i.id),
-                count: inputs.length,
-              };
-            }""",
-            ident,
-        )
-        if info["svg"] < 10:
-            report.extra.append(f"{ident}: the figure was not drawn ({info['svg']} SVG elements)")
-        if len(info["desc"]) < 40:
-            report.extra.append(f"{ident}: no text description")
-        if not info["live"]:
-            report.extra.append(f"{ident}: empty live readout")
-        if not info["count"] or info["unlabelled"]:
-            report.extra.append(f"{ident}: sliders without a visible label: {info['unlabelled']} of {info['count']}")
-        # axe: tests/test_site.py, every rule on the whole page in light mode and, after the
-        # switch to dark, the colour rules on the page and every rule within the explorers.
-
-    with Reader(browser, site_url) as reader:
-        light = reader.open(path, after=after)
-        assert not light.problems(), f"{path} (light):\n  " + "\n  ".join(light.problems())
-        dark = reader.switch_mode("dark", after=after)
-        assert dark.theme["theme"] == "dark"
-        assert not dark.problems(), f"{path} (switched to dark):\n  " + "\n  ".join(dark.problems())
+    reader = explorer_reader(path, ident)
+    light = reader.report
+    light.extra += _explorer_problems(reader.page, ident)
+    assert light.theme["theme"] == "light", light.theme
+    assert not light.problems(), f"{path} (light):\n  " + "\n  ".join(light.problems())
+    dark = reader.switch_mode("dark", after=lambda page, report: report.extra.extend(_explorer_problems(page, ident)))
+    assert dark.theme["theme"] == "dark"
+    assert not dark.problems(), f"{path} (switched to dark):\n  " + "\n  ".join(dark.problems())
 
 
 @pytest.mark.site
 @pytest.mark.parametrize("path,ident", EXPLORERS)
-def test_arrow_keys_move_every_slider(explorer_page, path, ident):
-    page, report = explorer_page(path, ident)
+def test_arrow_keys_move_every_slider(explorer_reader, path, ident):
+    reader = explorer_reader(path, ident)
+    page, report = reader.page, reader.report
     ids = page.eval_on_selector_all(f"#{ident} input[type=range]", "els => els.map(e => e.id)")
     assert ids
     for slider in ids:
@@ -119,11 +126,12 @@ def test_arrow_keys_move_every_slider(explorer_page, path, ident):
 
 
 @pytest.mark.site
-def test_learning_rate_path_equals_the_package(explorer_page):
+def test_learning_rate_path_equals_the_package(explorer_reader):
     X_b, y = _book_problem()
     start = [2.0, 8.0]
     expected = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=50, theta0=start).theta_path
-    page, report = explorer_page("book/learning.html", "explorer-learning-rate")
+    reader = explorer_reader("book/learning.html", "explorer-learning-rate")
+    page, report = reader.page, reader.report
     state = page.evaluate(
         "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
     )
@@ -147,9 +155,10 @@ def test_learning_rate_path_equals_the_package(explorer_page):
 
 
 @pytest.mark.site
-def test_directional_slope_equals_the_package(explorer_page):
+def test_directional_slope_equals_the_package(explorer_reader):
     X_b, y = _book_problem()
-    page, report = explorer_page("book/motivation.html", "explorer-directional")
+    reader = explorer_reader("book/motivation.html", "explorer-directional")
+    page, report = reader.page, reader.report
     for angle in (0, 30, 227):
         state = page.evaluate(
             f"JSON.parse(JSON.stringify(window.courseExplorers['explorer-directional'].set({{angle: {angle}}})))"
@@ -171,9 +180,10 @@ def test_directional_slope_equals_the_package(explorer_page):
 
 
 @pytest.mark.site
-def test_residual_explorer_equals_the_package(explorer_page):
+def test_residual_explorer_equals_the_package(explorer_reader):
     X_b, y = _book_problem()
-    page, report = explorer_page("book/notation.html", "explorer-residuals")
+    reader = explorer_reader("book/notation.html", "explorer-residuals")
+    page, report = reader.page, reader.report
     theta = np.array([3.1, 2.2])
     state = page.evaluate(
         "JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))"
