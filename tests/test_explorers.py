@@ -39,10 +39,10 @@ def explorer_reader(browser, site_url):
 
     One reader per explorer page, shared by this module's tests (tests/reader.py: the
     first reader has the worker's tab, the others a tab of their own): the page is
-    loaded once, read in light mode, switched to dark by the reader, and then driven
-    in dark mode (each test sets the explorer's state it needs). The reader's report
-    gathers what went wrong since the last visit began, and each test asserts it is
-    empty. (These tests used to load each page once more each.)
+    loaded once, read in light mode, switched to dark and back by the reader, and then
+    driven (each test sets the explorer's state it needs). The reader's report gathers
+    what went wrong since the last visit (load or switch) began, and each test asserts
+    it is empty. (These tests used to load each page once more each.)
     """
     with contextlib.ExitStack() as stack:
         readers: dict[str, Reader] = {}
@@ -93,7 +93,7 @@ def test_explorer_reads_cleanly(explorer_reader, path, ident):
     """Drawn, labelled, described, live readout; no console error, no foreign request (axe: tests/test_site.py).
 
     In light mode as loaded, then after the reader switches the page to dark with the
-    theme button (the figure must follow without a reload). axe: tests/test_site.py,
+    theme button, and back (the figure must follow without a reload). axe: tests/test_site.py,
     every rule on the whole page in light mode and again, after the switch to dark, on the
     pages with an explorer.
     """
@@ -105,6 +105,10 @@ def test_explorer_reads_cleanly(explorer_reader, path, ident):
     dark = reader.switch_mode("dark", after=lambda page, report: report.extra.extend(_explorer_problems(page, ident)))
     assert dark.theme["theme"] == "dark"
     assert not dark.problems(), f"{path} (switched to dark):\n  " + "\n  ".join(dark.problems())
+    # ... and back: the tests that drive the explorer read it in light mode, each from a report of its own.
+    light = reader.switch_mode("light", after=lambda page, report: report.extra.extend(_explorer_problems(page, ident)))
+    assert light.theme["theme"] == "light"
+    assert not light.problems(), f"{path} (switched back to light):\n  " + "\n  ".join(light.problems())
 
 
 @pytest.mark.site

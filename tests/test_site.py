@@ -219,7 +219,8 @@ def test_page_reads_cleanly(browser, site_url, path):
     1. First visit, nothing stored: the site's default mode (light) applies;
        every axe rule; figures as drawn.
     2. The reader clicks the theme button until the page is dark: the colour
-       rules of axe; no figure left a bright box.
+       rules of axe (every rule on a page with interactive figures); no figure
+       left a bright box.
     3. The reader comes back (a reload): the stored dark choice applies from the start.
     """
     with Reader(browser, site_url) as reader:

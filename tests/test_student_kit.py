@@ -86,6 +86,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str], timeout: int) -> str
 
 def readme_commands(readme: str) -> list[list[str]]:
     """The commands of the README's "In JupyterLab on your computer" section (its first indented block)."""
+    assert "## In JupyterLab on your computer" in readme, "the kit's README has no section for JupyterLab"
     section = readme.split("## In JupyterLab on your computer", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"(?:^    \S.*\n)+", section, re.M)
     assert block, "the kit's README gives no commands for JupyterLab"
@@ -95,13 +96,13 @@ def readme_commands(readme: str) -> list[list[str]]:
 def as_run_here(command: list[str], python: str) -> list[str] | None:
     """A README command as this test runs it: ``python3`` is ``python3.11``; pip quiet, installing without
     compiling bytecode ahead; ``jupyter lab`` is left out (the notebooks are executed by nbclient)."""
-    if command[0] == "python3":
-        return [python, *command[1:]]
     if command[:2] == [".venv/bin/jupyter", "lab"]:
         return None
+    if command[0] == "python3":
+        command = [python, *command[1:]]
     if "install" in command and (command[0] == ".venv/bin/pip" or command[1:3] == ["-m", "pip"]):
         at = command.index("install") + 1
-        return [*command[:at], "--quiet", "--no-compile", *command[at:]]
+        command = [*command[:at], "--quiet", "--no-compile", *command[at:]]
     return command
 
 
@@ -126,7 +127,7 @@ def run_student_kit(kit: Path, workdir: Path) -> list[str]:
     for command in commands:
         command = as_run_here(command, python)
         if command is not None:
-            run(command, folder, env, 1800)
+            run(command, folder, env, 1800 if "install" in command else 300)
     where = run([str(venv / "bin/python"), "-c", "import mse_gradient; print(mse_gradient.__file__)"], home, env, 120)
     assert Path(where.strip()).is_relative_to(venv), f"mse_gradient imported from {where.strip()}, not from the venv"
     runner = home / "run_notebooks.py"

@@ -129,7 +129,8 @@ To install on a machine without a network, first download everything on one that
 
     pip download -r requirements-student.txt -d wheels
 
-then copy the folder and install with `pip install --no-index --find-links wheels -r requirements-student.txt {wheel}`.
+then copy the folder and install with `pip install --no-index --find-links wheels -r requirements-student.txt {wheel}`
+(leave out the line that brings pip up to date: it needs the network).
 """
 
 

@@ -32,6 +32,7 @@ worker's runs one after another in one Python process of its own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -39,6 +40,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -213,7 +215,10 @@ class Runner:
     It keeps the Jupyter client's event loops and sockets out of the calling
     process (pytest turns what outlives a test into errors), and it is started
     once per worker rather than once per run: a run's own cost is its kernel.
+    A job that takes longer than ``JOB_SECONDS`` kills the runner, and is reported.
     """
+
+    JOB_SECONDS = 900
 
     def __init__(self) -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
@@ -223,10 +228,21 @@ class Runner:
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, text=True
         )
 
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def run(self, chapter_path: Path, mutation: str) -> Outcome:
-        self.process.stdin.write(json.dumps([str(chapter_path), mutation]) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()  # one JSON line per job ("" if the runner died)
+        timer = threading.Timer(self.JOB_SECONDS, self.process.kill)
+        timer.start()
+        try:
+            self.process.stdin.write(json.dumps([str(chapter_path), mutation]) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()  # one JSON line per job ("" if the runner died)
+        except (BrokenPipeError, OSError):
+            line = ""
+        finally:
+            timer.cancel()
         if not line.startswith("{"):
             self.process.kill()
             self.process.wait()
@@ -236,18 +252,35 @@ class Runner:
         return Outcome(**json.loads(line))
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
+        with contextlib.suppress(BrokenPipeError, OSError):
+            self.process.stdin.close()  # the runner's end of its jobs
+        try:
             self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self.process.stdout.close()
         self.stderr.close()
 
 
 def serve() -> int:
-    """The runner's side: a job ``[chapter path, mutation]`` per line of stdin, an outcome per line of stdout."""
-    for line in sys.stdin:
-        chapter, mutation = json.loads(line)
-        print(json.dumps(asdict(run_chapter(Path(chapter), mutation))), flush=True)
+    """The runner's side: a job ``[chapter path, mutation]`` per line of stdin, an outcome per line of stdout.
+
+    Only the outcomes go to stdout: the process's own file descriptor 1, which the
+    kernels it starts inherit, is pointed at stderr, so nothing a kernel or a cell
+    writes there can be taken for an outcome.
+    """
+    results = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    with results:
+        for line in sys.stdin:
+            chapter, mutation = json.loads(line)
+            try:
+                outcome = run_chapter(Path(chapter), mutation)
+            except Exception as error:  # a chapter that cannot be read, a mutation that does not apply
+                outcome = Outcome(Path(chapter).stem, mutation, "error", message=f"{type(error).__name__}: {error}")
+            print(json.dumps(asdict(outcome)), file=results, flush=True)
     return 0
 
 
@@ -269,7 +302,7 @@ def run_gate(chapters: list[Path], mutations: list[str] | None = None, *, worker
                     job = queue.get_nowait()
                 except Empty:
                     return done
-                if runner.process.poll() is not None:  # it died on the last job (reported there): a new one
+                if not runner.alive:  # it died on the last job (reported there): a new one
                     runner.close()
                     runner = Runner()
                 done.append(runner.run(*job))
