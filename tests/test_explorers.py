@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reader import Reader
+from reader import Reader, _Tab
 
 import mse_gradient as mg
 
@@ -203,18 +203,26 @@ def test_residual_explorer_equals_the_package(explorer_reader):
 @pytest.mark.site
 def test_explorers_work_from_the_file_system(browser, site_dir):
     """Opened from file:// with no server and no network, every explorer draws."""
-    context = browser.new_context()
-    page = context.new_page()
+    tab = _Tab.take(browser)  # the worker's tab (tests/reader.py)
+    page = tab.page
     errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route("http*://**/*", lambda route: (errors.append(route.request.url), route.abort()))
+
+    def on_request(request) -> None:
+        if request.url.startswith(("http:", "https:")):  # none may leave the file system (none resolves either)
+            errors.append(f"request: {request.url}")
+
+    listeners = {"pageerror": lambda e: errors.append(f"page error: {e}"), "request": on_request}
+    for event, listener in listeners.items():
+        page.on(event, listener)
     try:
         for path, ident in EXPLORERS:
             page.goto((site_dir / path).as_uri(), wait_until="load")
             page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
         assert not errors, errors
     finally:
-        context.close()
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)
+        tab.give_back()
 
 
 def test_payload_is_the_package_s(tmp_path: Path):
