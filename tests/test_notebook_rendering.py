@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 import myst_to_notebook as m2n  # noqa: E402
+from reader import _Tab  # noqa: E402
 
 import notebooks as nbtool  # noqa: E402
 
@@ -184,19 +185,26 @@ def rendered(tmp_path_factory, browser) -> dict[str, dict]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     reports = {}
     try:
-        # One tab for all the notebooks (a new tab costs more CPU than loading a page in one).
-        context = browser.new_context()
-        page = context.new_page()
+        # The worker's tab for all the notebooks (a new tab costs more CPU than loading a page in one).
+        tab = _Tab.take(browser)
+        page = tab.page
         current: list[list[str]] = [[]]  # the page errors of the notebook on screen
-        page.on("pageerror", lambda e: current[0].append(f"page error: {e}"))
-        for name in names:
-            current[0] = []
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}.html", wait_until="load")
-            report = page.evaluate(PAGE_REPORT)
-            # This notebook's list, which keeps growing until the next notebook is opened.
-            report["page_errors"] = current[0]
-            reports[name] = report
-        context.close()
+
+        def on_error(error) -> None:
+            current[0].append(f"page error: {error}")
+
+        page.on("pageerror", on_error)
+        try:
+            for name in names:
+                current[0] = []
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}.html", wait_until="load")
+                report = page.evaluate(PAGE_REPORT)
+                # This notebook's list, which keeps growing until the next notebook is opened.
+                report["page_errors"] = current[0]
+                reports[name] = report
+        finally:
+            page.remove_listener("pageerror", on_error)
+            tab.give_back()
     finally:
         server.shutdown()
         server.server_close()
