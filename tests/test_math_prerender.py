@@ -141,6 +141,18 @@ def test_site_pages_with_math_are_typeset_at_build_time(site_dir):
 
 
 @pytest.mark.site
+def test_formulas_carry_no_group_that_draws_nothing(site_dir):
+    """tools/math/prerender.mjs unwraps a ``<g>`` that only names its MathML node (it draws nothing
+    of its own), except under the nodes MathJax's stylesheet selects by name (mtable, merror, maction)."""
+    page = (site_dir / "book" / "elementwise.html").read_text()
+    bare = re.findall(r'<g data-mml-node="(\w+)">', page)
+    assert page.count("<mjx-container") > 100 and "data-mml-node" in page
+    assert set(bare) <= {"mtable", "merror", "maction", "mtr"}, sorted(set(bare))  # mtr: a row of an mtable
+    moved = re.findall(r'<g data-mml-node="(?!mtr")\w+" transform="[^"]*"><use [^>]*></use></g>', page)
+    assert not moved, moved[:3]
+
+
+@pytest.mark.site
 def test_equation_number_and_eq_link_work(browser, site_url, site_dir):
     _prerendered(site_dir)
 

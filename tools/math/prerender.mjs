@@ -32,6 +32,38 @@ function withTexAnnotation(html, tex) {
     `${open}<semantics><mrow>${body}</mrow><annotation encoding="application/x-tex">${escapeText(tex)}</annotation></semantics>${close}`);
 }
 
+// Fewer elements, the same picture. MathJax wraps each MathML node in a <g data-mml-node>;
+// a <g> with no other attribute draws nothing of its own, so its children take its place,
+// and a <g> that only moves (transform) one glyph (<use>) hands the move to the glyph.
+// Not under the nodes MathJax's stylesheet selects by name, with their children
+// (tables, errors, actions). A long chapter page has about a sixth fewer elements:
+// lighter for the browser (style, layout) and for the accessibility checks.
+const STYLED = new Set(['mtable', 'merror', 'maction']);
+function flatten(adaptor, node) {
+  for (const child of [...adaptor.childNodes(node)]) {
+    if (!adaptor.kind(child).startsWith('#')) flatten(adaptor, child);
+  }
+  if (adaptor.kind(node) === 'g' && STYLED.has(adaptor.getAttribute(node, 'data-mml-node'))) return;
+  for (const child of [...adaptor.childNodes(node)]) {
+    if (adaptor.kind(child) !== 'g') continue;
+    const names = adaptor.allAttributes(child).map((a) => a.name);
+    const kind = adaptor.getAttribute(child, 'data-mml-node');
+    if (!kind || STYLED.has(kind)) continue;
+    if (names.length === 1) {
+      for (const grandchild of [...adaptor.childNodes(child)]) adaptor.insert(grandchild, child);
+      adaptor.remove(child);
+      continue;
+    }
+    const only = adaptor.childNodes(child);
+    if (names.length === 2 && names.includes('transform') && only.length === 1 && adaptor.kind(only[0]) === 'use'
+        && !['transform', 'x', 'y'].some((name) => adaptor.getAttribute(only[0], name) !== null && adaptor.getAttribute(only[0], name) !== undefined)) {
+      adaptor.setAttribute(only[0], 'transform', adaptor.getAttribute(child, 'transform'));
+      adaptor.insert(only[0], child);
+      adaptor.remove(child);
+    }
+  }
+}
+
 async function main() {
   const request = JSON.parse(readFileSync(0, 'utf8'));
   const MathJax = await require('mathjax').init({
@@ -53,6 +85,7 @@ async function main() {
       const node = await MathJax.tex2svgPromise(item.tex, {display: item.display});
       // Focusable, as MathJax made it in the browser: the menu opens from the keyboard too.
       adaptor.setAttribute(node, 'tabindex', '0');
+      for (const svg of adaptor.tags(node, 'svg')) flatten(adaptor, svg);
       const markup = adaptor.outerHTML(node);
       const error = markup.match(/data-mjx-error="([^"]*)"/);
       if (error) result.errors.push({page: pageIndex, item: itemIndex, tex: item.tex, message: error[1]});
