@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -140,16 +141,45 @@ def test_site_pages_with_math_are_typeset_at_build_time(site_dir):
         assert "cdn.jsdelivr" not in html and "unpkg.com" not in html and "fonts.googleapis" not in html
 
 
+class _TableRowSvg(HTMLParser):
+    """Each ``<svg>`` that is a child of a child of an mtable group (``mtable > g > svg`` in MathJax's CSS)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        if tag == "svg" and len(self.stack) >= 2 and self.stack[-2] == ("g", "mtable"):
+            if not {"data-table", "data-labels"} & set(attributes):
+                self.found.append(self.stack[-1][1])
+        self.stack.append((tag, attributes.get("data-mml-node") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+
 @pytest.mark.site
 def test_formulas_carry_no_group_that_draws_nothing(site_dir):
-    """tools/math/prerender.mjs unwraps a ``<g>`` that only names its MathML node (it draws nothing
-    of its own), except under the nodes MathJax's stylesheet selects by name (mtable, merror, maction)."""
-    page = (site_dir / "book" / "elementwise.html").read_text()
-    bare = re.findall(r'<g data-mml-node="(\w+)">', page)
-    assert page.count("<mjx-container") > 100 and "data-mml-node" in page
-    assert set(bare) <= {"mtable", "merror", "maction", "mtr"}, sorted(set(bare))  # mtr: a row of an mtable
-    moved = re.findall(r'<g data-mml-node="(?!mtr")\w+" transform="[^"]*"><use [^>]*></use></g>', page)
-    assert not moved, moved[:3]
+    """tools/math/prerender.mjs unwraps a ``<g>`` that only names its MathML node (it draws nothing of its
+    own), but not the nodes MathJax's stylesheet selects by name (mtable, merror, maction), their children,
+    nor a table row's cells, so that the stylesheet's child combinators match what they matched."""
+    bare_seen = set()
+    for path in sorted((site_dir / "book").glob("*.html")):
+        page = path.read_text()
+        bare = set(re.findall(r'<g data-mml-node="(\w+)">', page))
+        assert bare <= {"mtable", "merror", "maction", "mtr", "mlabeledtr", "mtd"}, (path.name, sorted(bare))
+        bare_seen |= bare
+        moved = re.findall(r'<g data-mml-node="(?!mtr"|mtd")\w+" transform="[^"]*"><use [^>]*></use></g>', page)
+        assert not moved, (path.name, moved[:3])
+        rows = _TableRowSvg()
+        for formula in re.findall(r"<mjx-container\b.*?</mjx-container>", page, re.S):
+            if 'data-mml-node="mtable"' in formula:
+                rows.feed(formula)
+        assert not rows.found, f"{path.name}: an <svg> moved into a table row (mtable > g > svg): {rows.found[:3]}"
+    assert "mtable" in bare_seen, "no table in the chapters? the guard above would test nothing"
 
 
 @pytest.mark.site

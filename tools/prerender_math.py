@@ -22,9 +22,11 @@ process for all the pages that need it), into MathJax's SVG output:
   at the start of its body, and each formula refers to it (``<use>``);
 * MathJax wraps each MathML node in a ``<g data-mml-node>``; a ``<g>`` with no
   other attribute draws nothing and is unwrapped, and one that only moves a
-  glyph hands the move to it (``prerender.mjs``: ``flatten``), which leaves a
-  long chapter page with about a sixth fewer elements and the same pixels
-  (330 formulas of three pages compared, light and dark, when it was added);
+  glyph hands the move to it (``prerender.mjs``: ``flatten``; not the groups
+  MathJax's stylesheet selects by name, their children, or a table row's
+  cells), which leaves a long chapter page with about a sixth fewer elements
+  (the pixels of 330 formulas of three pages, light and dark, were compared
+  when it was added: the same);
 * a formula is one ``<svg>`` that the browser lays out as a single box (CSS
   layout does not see its characters, as it did with MathJax's CommonHTML
   output), sized in ``ex`` so that it follows the size of the text around it;

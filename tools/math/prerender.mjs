@@ -35,15 +35,17 @@ function withTexAnnotation(html, tex) {
 // Fewer elements, the same picture. MathJax wraps each MathML node in a <g data-mml-node>;
 // a <g> with no other attribute draws nothing of its own, so its children take its place,
 // and a <g> that only moves (transform) one glyph (<use>) hands the move to the glyph.
-// Not under the nodes MathJax's stylesheet selects by name, with their children
-// (tables, errors, actions). A long chapter page has about a sixth fewer elements:
-// lighter for the browser (style, layout) and for the accessibility checks.
+// Not the nodes MathJax's stylesheet selects by name (tables, errors, actions), nor
+// their children or a table row's children: its child combinators (e.g. mtable > g > svg,
+// merror > g) must keep matching exactly what they matched. A long chapter page has about
+// a sixth fewer elements: lighter for the browser (style, layout) and the accessibility checks.
 const STYLED = new Set(['mtable', 'merror', 'maction']);
+const KEEP_CHILDREN = new Set([...STYLED, 'mtr', 'mlabeledtr']);
 function flatten(adaptor, node) {
   for (const child of [...adaptor.childNodes(node)]) {
     if (!adaptor.kind(child).startsWith('#')) flatten(adaptor, child);
   }
-  if (adaptor.kind(node) === 'g' && STYLED.has(adaptor.getAttribute(node, 'data-mml-node'))) return;
+  if (adaptor.kind(node) === 'g' && KEEP_CHILDREN.has(adaptor.getAttribute(node, 'data-mml-node'))) return;
   for (const child of [...adaptor.childNodes(node)]) {
     if (adaptor.kind(child) !== 'g') continue;
     const names = adaptor.allAttributes(child).map((a) => a.name);
