@@ -6,7 +6,8 @@ list of problems for a page.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar
 from urllib.parse import urlsplit
@@ -184,6 +185,25 @@ class _Tab:
             self.context.close()
         else:
             self._free[id(self.browser)] = self
+
+
+@contextmanager
+def borrowed_page(browser, listeners: dict[str, Callable]) -> Iterator:
+    """The worker's tab, with ``listeners`` (event -> callback) attached, for a test that reads pages its own way.
+
+    The listeners are removed and the tab given back (on a blank page) afterwards,
+    as :class:`Reader` does; nothing stored for a site is cleared.
+    """
+    tab = _Tab.take(browser)
+    page = tab.page
+    for event, listener in listeners.items():
+        page.on(event, listener)
+    try:
+        yield page
+    finally:
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)
+        tab.give_back()
 
 
 class Reader:

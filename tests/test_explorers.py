@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from reader import Reader, _Tab
+from reader import Reader, borrowed_page
 
 import mse_gradient as mg
 
@@ -203,8 +203,6 @@ def test_residual_explorer_equals_the_package(explorer_reader):
 @pytest.mark.site
 def test_explorers_work_from_the_file_system(browser, site_dir):
     """Opened from file:// with no server and no network, every explorer draws."""
-    tab = _Tab.take(browser)  # the worker's tab (tests/reader.py)
-    page = tab.page
     errors: list[str] = []
 
     def on_request(request) -> None:
@@ -212,17 +210,11 @@ def test_explorers_work_from_the_file_system(browser, site_dir):
             errors.append(f"request: {request.url}")
 
     listeners = {"pageerror": lambda e: errors.append(f"page error: {e}"), "request": on_request}
-    for event, listener in listeners.items():
-        page.on(event, listener)
-    try:
+    with borrowed_page(browser, listeners) as page:  # the worker's tab (tests/reader.py)
         for path, ident in EXPLORERS:
             page.goto((site_dir / path).as_uri(), wait_until="load")
             page.wait_for_selector(f"#{ident}.explorer-ready", timeout=10_000)
-        assert not errors, errors
-    finally:
-        for event, listener in listeners.items():
-            page.remove_listener(event, listener)
-        tab.give_back()
+    assert not errors, errors
 
 
 def test_payload_is_the_package_s(tmp_path: Path):

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
 import myst_to_notebook as m2n  # noqa: E402
-from reader import _Tab  # noqa: E402
+from reader import borrowed_page  # noqa: E402
 
 import notebooks as nbtool  # noqa: E402
 
@@ -186,15 +186,9 @@ def rendered(tmp_path_factory, browser) -> dict[str, dict]:
     reports = {}
     try:
         # The worker's tab for all the notebooks (a new tab costs more CPU than loading a page in one).
-        tab = _Tab.take(browser)
-        page = tab.page
         current: list[list[str]] = [[]]  # the page errors of the notebook on screen
-
-        def on_error(error) -> None:
-            current[0].append(f"page error: {error}")
-
-        page.on("pageerror", on_error)
-        try:
+        listeners = {"pageerror": lambda error: current[0].append(f"page error: {error}")}
+        with borrowed_page(browser, listeners) as page:
             for name in names:
                 current[0] = []
                 page.goto(f"http://127.0.0.1:{server.server_address[1]}/{name}.html", wait_until="load")
@@ -202,9 +196,6 @@ def rendered(tmp_path_factory, browser) -> dict[str, dict]:
                 # This notebook's list, which keeps growing until the next notebook is opened.
                 report["page_errors"] = current[0]
                 reports[name] = report
-        finally:
-            page.remove_listener("pageerror", on_error)
-            tab.give_back()
     finally:
         server.shutdown()
         server.server_close()

@@ -272,7 +272,6 @@ def serve() -> int:
     """
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
-    sys.stdout = sys.stderr
     with results:
         for line in sys.stdin:
             chapter, mutation = json.loads(line)
