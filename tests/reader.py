@@ -22,8 +22,8 @@ async () => {
 """
 
 # Math is "rendered" when every element of class math holds MathJax's output
-# (typeset at build time by tools/prerender_math.py, or by MathJax in the page
-# for the slide decks), none of it is an error, no TeX delimiter is left in
+# (typeset at build time by tools/prerender_math.py, the slide decks' too, or by
+# MathJax in the page), none of it is an error, no TeX delimiter is left in
 # the text, and every formula carries its MathML for screen readers. On a page
 # typeset at build time (``<meta name="course-math">``), each formula also
 # keeps its TeX source, and the MathJax runtime must not have been loaded.

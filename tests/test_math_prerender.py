@@ -133,7 +133,9 @@ def _prerendered(site_dir: Path) -> None:
 @pytest.mark.site
 def test_site_pages_with_math_are_typeset_at_build_time(site_dir):
     pages = [p for p in (site_dir / "book").glob("*.html") if 'class="math' in p.read_text()]
-    assert len(pages) >= 8
+    decks = list((site_dir / "slides").glob("*.html"))
+    assert len(pages) >= 8 and len(decks) >= 8
+    pages += decks  # the lecture slides too
     for path in pages:
         html = path.read_text()
         assert 'name="course-math"' in html, f"{path.name} was not typeset at build time"
@@ -167,7 +169,7 @@ def test_formulas_carry_no_group_that_draws_nothing(site_dir):
     own), but not the nodes MathJax's stylesheet selects by name (mtable, merror, maction), their children,
     nor a table row's cells, so that the stylesheet's child combinators match what they matched."""
     bare_seen = set()
-    for path in sorted((site_dir / "book").glob("*.html")):
+    for path in sorted((site_dir / "book").glob("*.html")) + sorted((site_dir / "slides").glob("*.html")):
         page = path.read_text()
         bare = set(re.findall(r'<g data-mml-node="(\w+)">', page))
         assert bare <= {"mtable", "merror", "maction", "mtr", "mlabeledtr", "mtd"}, (path.name, sorted(bare))

@@ -5,9 +5,10 @@
 * Site: every chapter that has a student notebook has a deck in the built
   site; each deck opens offline in Chromium without any problem (as the site's
   pages are read in tests/test_site.py: axe in light mode, colour rules in the
-  dark mode the site's stored choice gives), renders its math, has at least
-  three slides, every slide fits the canvas, and the keyboard navigates it;
-  every chapter page links its deck.
+  dark mode the site's stored choice gives), renders its math (typeset at
+  build time), has at least three slides, every slide and every displayed
+  formula fits the canvas, and the keyboard navigates it; a right-click on a
+  formula opens MathJax's menu; every chapter page links its deck.
 """
 
 from __future__ import annotations
@@ -123,6 +124,8 @@ OVERFLOWING = """
     const at = Reveal.getIndices(slide);
     Reveal.slide(at.h, at.v);
     if (slide.scrollHeight > height + 2) out.push(`#/${at.h}/${at.v || 0} (${slide.scrollHeight}px)`);
+    for (const math of slide.querySelectorAll('div.math'))
+      if (math.scrollWidth > math.clientWidth + 1) out.push(`#/${at.h}/${at.v || 0}: a formula ${math.scrollWidth}px wide`);
   }
   Reveal.slide(0, 0);
   return out;
@@ -145,7 +148,9 @@ def test_every_chapter_notebook_has_a_deck(site_dir):
         assert (assets / name).exists(), f"reveal.js file {name} is not served by the site"
     for chapter in CHAPTERS:
         html = (site_dir / "slides" / f"{chapter}.html").read_text()
-        assert "../_static/mathjax/tex-chtml.js" in html
+        # Typeset at build time like the site's pages (tools/prerender_math.py): MathJax is loaded only for its menu.
+        assert '<meta name="course-math"' in html and 'data-mathjax="../_static/mathjax/tex-svg.js"' in html
+        assert "tex-chtml.js" not in html, f"{chapter}: the deck still loads MathJax to typeset"
         soup = BeautifulSoup(html, "html.parser")
         loaded = [t.get("src") for t in soup.find_all(["script", "img"]) if t.get("src")]
         loaded += [t.get("href") for t in soup.find_all("link") if t.get("href")]
@@ -190,7 +195,7 @@ def test_deck_opens_offline_renders_math_and_navigates_by_keyboard(browser, site
     assert found["slides"] >= 3, found
     assert found["math"] > 0 and found["rendered"] == found["math"] and found["errors"] == 0, found
     assert found["notes"] > 0, "the prose of the chapter is in the speaker notes"
-    assert not found["overflowing"], f"slides taller than the canvas: {found['overflowing']}"
+    assert not found["overflowing"], f"slides taller or formulas wider than the canvas: {found['overflowing']}"
     assert found["after_right"] != found["start"], "ArrowRight did not move to the next slide"
     assert found["after_n"] != found["after_right"], "'n' did not move to the next slide"
     assert found["hash"].startswith("#/"), "each slide has its own URL"
@@ -236,6 +241,23 @@ def test_every_chapter_page_links_its_deck(browser, site_url, site_dir):
         assert page.evaluate("Reveal.isReady()")
         page.click("section.present a[href$='.html']")  # the title slide links back to the chapter
         page.wait_for_url(f"**/book/{chapter}.html")
+
+
+@pytest.mark.site
+def test_a_formula_on_a_slide_opens_the_mathjax_menu(browser, site_url):
+    """The decks' math is typeset at build time; a right-click on a formula loads MathJax for its menu."""
+    found = {}
+
+    def menu(page, report):
+        _wait_for_deck(page)
+        page.locator("section.present:not(.stack) div.math mjx-container").first.click(button="right")
+        page.wait_for_selector(".CtxtMenu_Menu", state="visible", timeout=30_000)
+        found["menu"] = page.inner_text(".CtxtMenu_Menu")
+        page.keyboard.press("Escape")
+
+    report = open_page(browser, site_url, "slides/total_derivative.html#/3/1", after=menu)
+    assert not report.problems(), "\n".join(report.problems())
+    assert "Show Math As" in found["menu"] and "Math Settings" in found["menu"], found["menu"]
 
 
 @pytest.mark.site

@@ -46,8 +46,9 @@ rebuild without changes costs a scan of the files. The cache also keeps each
 raw page, so a new renderer (MathJax version, macros, this file) re-typesets
 every page.
 
-The slide decks (``slides/``) keep client-side MathJax: see
-``book/_ext/course_slides.py``.
+The lecture slides (``slides/*.html``, written by ``book/_ext/course_slides.py``
+with the same MathJax loader and configuration as Sphinx's pages) are typeset
+the same way; their reveal.js files (``slides/_reveal/``) are not pages.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ NODE_DIR = ROOT / "tools" / "math"
 SCRIPT = NODE_DIR / "prerender.mjs"
 CLIENT_SCRIPT = NODE_DIR / "course-math.js"
 CONFIG = ROOT / "_config.yml"
-SKIP_DIRS = ("slides/", "_static/", "_sources/", "_downloads/", "_images/", "notebooks/", "reports/")
+SKIP_DIRS = ("slides/_reveal/", "_static/", "_sources/", "_downloads/", "_images/", "notebooks/", "reports/")
 MARKER = re.compile(r'<meta name="course-math" content="([0-9a-f]{64}):([0-9a-f]{16})">')
 # MathJax's SVG output; "global": each glyph a page uses is defined once in the
 # page, "local": in every formula that uses it (bigger pages, more DOM nodes).

@@ -23,9 +23,13 @@ The deck, for a 50-minute lecture:
   the solutions are.
 
 reveal.js comes from the PyPI package ``sphinx-revealjs`` (its bundled
-``_static/revealjs``), copied once to ``slides/_reveal/``; MathJax is the
-site's own (``_static/mathjax``), configured with the site's
-``mathjax3_config``. Everything works offline, from the file system too.
+``_static/revealjs``), copied once to ``slides/_reveal/``. The math is written
+for MathJax (the site's own ``_static/mathjax``, configured with the site's
+``mathjax3_config``) in the form Sphinx writes it, and is typeset at build
+time with the site's pages (``tools/prerender_math.py``): a deck shows its
+formulas at once, and loads MathJax only for its menu. A displayed formula
+wider than the slide gets a smaller font until it fits. Everything works
+offline, from the file system too.
 """
 
 from __future__ import annotations
@@ -532,8 +536,8 @@ TEMPLATE = """<!DOCTYPE html>
 }})();
 </script>
 <link rel="stylesheet" href="{assets}/course-slides.css">
-<script>window.MathJax = {mathjax_config};</script>
-<script defer src="../_static/mathjax/tex-chtml.js"></script>
+<script>window.MathJax = {mathjax_config}</script>
+<script defer="defer" src="../_static/mathjax/tex-chtml.js"></script>
 </head>
 <body>
 <main class="course-deck">
@@ -601,9 +605,18 @@ JS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
   };
   var height = config.height * (1 - config.margin);
 
-  /* A slide whose content is taller than the canvas gets a smaller font. */
+  /* A displayed formula wider than the slide, and a slide whose content is taller than
+     the canvas, get a smaller font (the math is sized in ex: it follows). */
   function fit(slide) {
     if (!slide || slide.classList.contains("stack")) return;
+    slide.querySelectorAll("div.math").forEach(function (math) {
+      math.style.fontSize = "";
+      var scale = 1;
+      while (math.scrollWidth > math.clientWidth + 1 && scale > 0.6) {
+        scale -= 0.05;
+        math.style.fontSize = scale.toFixed(2) + "em";
+      }
+    });
     slide.style.fontSize = "";
     var size = 1;
     while (slide.scrollHeight > height && size > 0.6) {
@@ -613,7 +626,7 @@ JS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
   }
 
   Reveal.initialize(config).then(function () {
-    var mathjax = window.MathJax && MathJax.startup ? MathJax.startup.promise : Promise.resolve();
+    var mathjax = window.MathJax && MathJax.startup && MathJax.startup.promise ? MathJax.startup.promise : Promise.resolve();
     mathjax.then(function () {
       fit(Reveal.getCurrentSlide());
       Reveal.layout();
