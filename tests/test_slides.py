@@ -146,11 +146,13 @@ def test_every_chapter_notebook_has_a_deck(site_dir):
     assets = site_dir / "slides" / course_slides.ASSETS_DIR
     for name in ("dist/reveal.js", "dist/reveal.css", "dist/theme/white.css", "plugin/notes/notes.js"):
         assert (assets / name).exists(), f"reveal.js file {name} is not served by the site"
+    assert (site_dir / "_static" / "course-math.js").exists() and (site_dir / "_static/mathjax/tex-svg.js").exists()
     for chapter in CHAPTERS:
         html = (site_dir / "slides" / f"{chapter}.html").read_text()
         # Typeset at build time like the site's pages (tools/prerender_math.py): MathJax is loaded only for its menu.
         assert '<meta name="course-math"' in html and 'data-mathjax="../_static/mathjax/tex-svg.js"' in html
         assert "tex-chtml.js" not in html, f"{chapter}: the deck still loads MathJax to typeset"
+        assert '"startup": {"typeset": false}' in html, f"{chapter}: MathJax, loaded for its menu, would typeset again"
         soup = BeautifulSoup(html, "html.parser")
         loaded = [t.get("src") for t in soup.find_all(["script", "img"]) if t.get("src")]
         loaded += [t.get("href") for t in soup.find_all("link") if t.get("href")]
@@ -244,20 +246,34 @@ def test_every_chapter_page_links_its_deck(browser, site_url, site_dir):
 
 
 @pytest.mark.site
-def test_a_formula_on_a_slide_opens_the_mathjax_menu(browser, site_url):
-    """The decks' math is typeset at build time; a right-click on a formula loads MathJax for its menu."""
-    found = {}
+def test_a_formula_on_a_slide_opens_the_mathjax_menu_and_zooms(browser, site_url):
+    """The decks' math is typeset at build time (tools/math/course-math.js, as on the site's pages):
 
-    def menu(page, report):
+    a right-click on a formula loads MathJax for its menu; once a zoom trigger is chosen
+    (MathJax keeps it in localStorage), a click zooms any formula, one MathJax does not own yet too.
+    """
+    found = {}
+    formula = "section.present:not(.stack) div.math mjx-container"
+
+    def menu_and_zoom(page, report):
         _wait_for_deck(page)
-        page.locator("section.present:not(.stack) div.math mjx-container").first.click(button="right")
+        page.locator(formula).first.click(button="right")
         page.wait_for_selector(".CtxtMenu_Menu", state="visible", timeout=30_000)
         found["menu"] = page.inner_text(".CtxtMenu_Menu")
         page.keyboard.press("Escape")
+        page.evaluate("localStorage.setItem('MathJax-Menu-Settings', JSON.stringify({zoom: 'Click'}))")
+        page.goto(page.url.replace("#/3/1", "#/4/3"))
+        page.reload()
+        _wait_for_deck(page)
+        assert not page.evaluate("Boolean(window.MathJax && MathJax.startup && MathJax.startup.document)")
+        page.locator(formula).last.click()
+        page.wait_for_selector(".CtxtMenu_Info mjx-container", state="visible", timeout=30_000)
+        found["zoomed"] = page.inner_text(".CtxtMenu_Info")
 
-    report = open_page(browser, site_url, "slides/total_derivative.html#/3/1", after=menu)
+    report = open_page(browser, site_url, "slides/total_derivative.html#/3/1", after=menu_and_zoom)
     assert not report.problems(), "\n".join(report.problems())
     assert "Show Math As" in found["menu"] and "Math Settings" in found["menu"], found["menu"]
+    assert "MathJax Zoomed Expression" in found["zoomed"], found["zoomed"]
 
 
 @pytest.mark.site

@@ -178,7 +178,11 @@ def rewrite_head(page: str, relpath: str, css: str, marker: str) -> str:
         settings.setdefault("svg", {})["fontCache"] = "local"
         return f"<script>window.MathJax = {json.dumps(settings)}</script>"
 
-    page = MATHJAX_CONFIG.sub(config, page, count=1)
+    page, count = MATHJAX_CONFIG.subn(config, page, count=1)
+    if count != 1:
+        raise MathPrerenderError(
+            f"{relpath}: has math but no MathJax configuration <script>window.MathJax = {{…}}</script>"
+        )
     style = f'<meta name="course-math" content="{marker}">\n<style id="course-math-css">\n{css}\n</style>\n'
     head_end = page.find("</head>")
     if head_end < 0:

@@ -536,6 +536,8 @@ TEMPLATE = """<!DOCTYPE html>
 }})();
 </script>
 <link rel="stylesheet" href="{assets}/course-slides.css">
+<!-- MathJax's configuration and loader as Sphinx writes them: tools/prerender_math.py typesets the
+     deck at build time and puts its menu loader (_static/course-math.js) in their place. -->
 <script>window.MathJax = {mathjax_config}</script>
 <script defer="defer" src="../_static/mathjax/tex-chtml.js"></script>
 </head>
@@ -607,8 +609,7 @@ JS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
 
   /* A displayed formula wider than the slide, and a slide whose content is taller than
      the canvas, get a smaller font (the math is sized in ex: it follows). */
-  function fit(slide) {
-    if (!slide || slide.classList.contains("stack")) return;
+  function fitWidths(slide) {
     slide.querySelectorAll("div.math").forEach(function (math) {
       math.style.fontSize = "";
       var scale = 1;
@@ -617,17 +618,24 @@ JS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
         math.style.fontSize = scale.toFixed(2) + "em";
       }
     });
-    slide.style.fontSize = "";
+  }
+
+  function fit(slide) {
+    if (!slide || slide.classList.contains("stack")) return;
+    slide.style.fontSize = "";  /* from the slide's own size, whatever an earlier visit set */
+    fitWidths(slide);
     var size = 1;
     while (slide.scrollHeight > height && size > 0.6) {
       size -= 0.05;
       slide.style.fontSize = size.toFixed(2) + "em";
+      fitWidths(slide);  /* a smaller slide may give its formulas back some of their size */
     }
   }
 
   Reveal.initialize(config).then(function () {
     var mathjax = window.MathJax && MathJax.startup && MathJax.startup.promise ? MathJax.startup.promise : Promise.resolve();
-    mathjax.then(function () {
+    /* The first fit measures the text in the theme's own font, once it has loaded. */
+    Promise.all([mathjax, document.fonts ? document.fonts.ready : null]).then(function () {
       fit(Reveal.getCurrentSlide());
       Reveal.layout();
       document.documentElement.classList.add("course-slides-ready");

@@ -7,6 +7,9 @@
  *   Shift+F10 on a formula: only then is the site's MathJax
  *   (_static/mathjax/tex-svg.js, the output of the build; path in this script's data-mathjax) loaded,
  *   and the formula is typeset again from its TeX so that MathJax owns it;
+ * - MathJax's zoom: once a reader has chosen a zoom trigger in the menu (Math
+ *   Settings > Zoom Trigger: Click or Double-Click; MathJax keeps it in
+ *   localStorage), that click on any formula zooms it, the same way;
  * - copying a selection that holds formulas copies their TeX source
  *   ($…$ inline, $$…$$ displayed) instead of the MathML's text.
  *
@@ -42,22 +45,58 @@
     return loading;
   }
 
-  function openMenu(container, x, y) {
+  /* MathJax typesets the formula again from its TeX, so that it owns it; resolves to the new container. */
+  function takeOver(container) {
     var tex = texOf(container);
-    if (tex === null || !mathjaxSrc) return;
     var display = container.getAttribute("display") === "true";
-    loadMathJax().then(function () {
+    return loadMathJax().then(function () {
       var holder = container.parentNode;
       var text = document.createTextNode(display ? "\\[" + tex + "\\]" : "\\(" + tex + "\\)");
       holder.replaceChild(text, container);
       return window.MathJax.typesetPromise([holder]).then(function () {
         var live = holder.querySelector("mjx-container");
-        if (!live) return;
-        live.focus();
-        live.dispatchEvent(new MouseEvent("contextmenu", {bubbles: true, cancelable: true, clientX: x, clientY: y}));
+        if (!live) throw new Error("MathJax did not typeset " + tex);
+        return live;
       });
+    });
+  }
+
+  function openMenu(container, x, y) {
+    if (texOf(container) === null || !mathjaxSrc) return;
+    takeOver(container).then(function (live) {
+      live.focus();
+      live.dispatchEvent(new MouseEvent("contextmenu", {bubbles: true, cancelable: true, clientX: x, clientY: y}));
     }).catch(function (error) { console.info("MathJax menu unavailable: " + error); });
   }
+
+  /* MathJax's zoom: the trigger a reader chose in the menu (Math Settings > Zoom Trigger), which
+   * MathJax keeps in localStorage, applies to every formula, also to those it does not own yet. */
+  function zoomSettings() {
+    var mj = window.MathJax;
+    if (mj && mj.startup && mj.startup.document && mj.startup.document.menu) return mj.startup.document.menu.settings;
+    try { return JSON.parse(localStorage.getItem("MathJax-Menu-Settings") || "{}"); } catch (error) { return {}; }
+  }
+
+  function isZoomEvent(event, trigger) {
+    var s = zoomSettings();
+    return s.zoom === trigger && (!s.alt || event.altKey) && (!s.ctrl || event.ctrlKey) &&
+      (!s.cmd || event.metaKey) && (!s.shift || event.shiftKey);
+  }
+
+  [["click", "Click"], ["dblclick", "DoubleClick"]].forEach(function (pair) {
+    document.addEventListener(pair[0], function (event) {
+      var container = event.target.closest && event.target.closest("mjx-container");
+      if (!container || isLive(container) || texOf(container) === null || !mathjaxSrc) return;
+      if (!isZoomEvent(event, pair[1])) return;
+      event.preventDefault();
+      takeOver(container).then(function (live) {
+        live.dispatchEvent(new MouseEvent(pair[0], {
+          bubbles: true, cancelable: true, clientX: event.clientX, clientY: event.clientY,
+          altKey: event.altKey, ctrlKey: event.ctrlKey, metaKey: event.metaKey, shiftKey: event.shiftKey,
+        }));
+      }).catch(function (error) { console.info("MathJax zoom unavailable: " + error); });
+    });
+  });
 
   document.addEventListener("contextmenu", function (event) {
     var container = event.target.closest && event.target.closest("mjx-container");
