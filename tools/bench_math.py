@@ -1,8 +1,9 @@
 """Benchmark: how long a reader waits for the math, before and after typesetting it at build time.
 
-    .venv/bin/python tools/bench_math.py [--runs 7] [--pages N] [--before DIR] [--after DIR]
+    .venv/bin/python tools/bench_math.py [--runs 7] [--pages N] [--decks N] [--before DIR] [--after DIR]
 
-Opens the heaviest pages (most formulas) of the built site in headless
+Opens the heaviest pages (most formulas) of the built site, and its heaviest
+lecture slide decks, in headless
 Chromium (Debian's, driven by Playwright) from a local server, warm (one
 visit first, not counted), and measures per visit, from the start of the
 navigation:
@@ -86,9 +87,9 @@ def client_side_copy(site: Path, cache: Path, target: Path) -> Path:
     return target
 
 
-def heaviest_pages(site: Path, count: int) -> list[tuple[str, int]]:
+def heaviest_pages(site: Path, count: int, folder: str = "book") -> list[tuple[str, int]]:
     sizes = []
-    for path in (site / "book").glob("*.html"):
+    for path in (site / folder).glob("*.html"):
         text = path.read_text(encoding="utf-8")
         formulas = sum(1 for m in re.finditer(r'class="([^"]*)"', text) if "math" in m[1].split())
         sizes.append((formulas, path.relative_to(site).as_posix()))
@@ -121,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--pages", type=int, default=3, help="how many of the heaviest pages")
+    parser.add_argument("--decks", type=int, default=2, help="how many of the heaviest slide decks")
     parser.add_argument("--after", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument(
         "--before", type=Path, default=None, help="a site typeset in the browser (default: from the cache)"
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as tmp:
         before = args.before or client_side_copy(args.after, args.after.parent / ".math-cache", Path(tmp) / "html")
-        pages = heaviest_pages(args.after, args.pages)
+        pages = heaviest_pages(args.after, args.pages) + heaviest_pages(args.after, args.decks, "slides")
         rows = []
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
