@@ -211,15 +211,16 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 NOTEBOOKS = sorted(p.stem for p in m2n.book_pages() if m2n.is_executable(p))
 
 
-def _section_titles() -> set[str]:
-    """Titles of the labelled sections of the book, as they read in running text (math left out)."""
+@functools.cache
+def _section_titles() -> frozenset[str]:
+    """Titles of the labelled sections of the book, as they read in running text (math left out; read once)."""
     index = m2n.BookIndex.scan(m2n.book_pages())
     titles = set()
     for _doc, heading in index.targets.values():
         if "$" in heading or len(heading) < 12:
             continue
         titles.add(heading)
-    return titles
+    return frozenset(titles)
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

@@ -37,6 +37,16 @@ def test_notebooks_exist_for_every_executable_chapter():
     assert {p.stem for p in NOTEBOOK_PATHS} == expected
 
 
+def test_is_executable_agrees_with_jupytext():
+    """``is_executable`` reads only the front matter; jupytext's whole read finds the same kernel."""
+    import jupytext
+
+    pages = sorted((ROOT / "book").glob("*.md"))
+    assert pages
+    for page in pages:
+        assert m2n.is_executable(page) == ("kernelspec" in jupytext.read(page, fmt="md:myst").metadata), page.name
+
+
 def test_notebooks_are_in_sync_with_book():
     problems = nbtool.out_of_date()
     assert not problems, "notebooks/ is out of date; run `./run notebooks`:\n" + "\n".join(problems)
