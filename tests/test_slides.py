@@ -277,6 +277,30 @@ def test_a_formula_on_a_slide_opens_the_mathjax_menu_and_zooms(browser, site_url
 
 
 @pytest.mark.site
+def test_the_overview_shows_every_slide_fitted(browser, site_url):
+    """Esc right after opening a deck: the slides not visited yet fit too (total_derivative's (13) is too wide)."""
+    found = {}
+
+    def overview(page, report):
+        _wait_for_deck(page)
+        page.keyboard.press("Escape")
+        page.wait_for_function("() => Reveal.isOverview()", timeout=5_000)
+        found["wide"] = page.evaluate(
+            """() => Array.from(document.querySelectorAll('.slides div.math'))
+                       .filter(m => m.scrollWidth > m.clientWidth + 1).map(m => m.scrollWidth)"""
+        )
+        found["shrunk"] = page.evaluate("document.querySelectorAll('.slides div.math[style*=font-size]').length")
+        found["slides"] = page.evaluate(
+            "Array.from(document.querySelectorAll('.slides section:not(.stack)')).filter(s => s.style.fontSize).length"
+        )
+
+    report = open_page(browser, site_url, "slides/total_derivative.html", after=overview)
+    assert not report.problems(), "\n".join(report.problems())
+    assert not found["wide"] and found["shrunk"] >= 1, found
+    assert found["slides"] <= 1, f"the overview gave {found['slides']} slides a smaller font: only fit() on a visit may"
+
+
+@pytest.mark.site
 def test_dark_mode_of_the_site_gives_a_dark_deck(browser, site_url):
     report = open_page(browser, site_url, f"slides/{CHAPTERS[0]}.html", color_scheme="dark")
     assert not report.problems(), "\n".join(report.problems())

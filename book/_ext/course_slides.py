@@ -644,6 +644,11 @@ JS = """/* Lecture slides of the course module (book/_ext/course_slides.py). */
       fit(event.currentSlide);
       Reveal.layout();
     });
+    /* The overview shows every slide, also those not visited yet: their formulas fit its width.
+       (Their height is not measured there: the overview lays the slides out in its own way.) */
+    Reveal.on("overviewshown", function () {
+      Reveal.getSlides().forEach(fitWidths);
+    });
   });
 })();
 """
