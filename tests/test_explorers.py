@@ -33,6 +33,13 @@ def _state(page, ident):
     return page.evaluate(f"JSON.parse(JSON.stringify(window.courseExplorers['{ident}'].state()))")
 
 
+def _set(page, ident, settings: dict):
+    """Set the explorer's controls (``window.courseExplorers[ident].set``); its new state, as plain data."""
+    return page.evaluate(
+        "([id, settings]) => JSON.parse(JSON.stringify(window.courseExplorers[id].set(settings)))", [ident, settings]
+    )
+
+
 @pytest.fixture(scope="module")
 def explorer_reader(browser, site_url):
     """``explorer_reader(path, ident)`` -> the :class:`Reader` of the explorer's page, its explorer drawn.
@@ -102,11 +109,15 @@ def test_explorer_reads_cleanly(explorer_reader, path, ident):
     light.extra += _explorer_problems(reader.page, ident)
     assert light.theme["theme"] == "light", light.theme
     assert not light.problems(), f"{path} (light):\n  " + "\n  ".join(light.problems())
-    dark = reader.switch_mode("dark", after=lambda page, report: report.extra.extend(_explorer_problems(page, ident)))
+
+    def check(page, report):
+        report.extra.extend(_explorer_problems(page, ident))
+
+    dark = reader.switch_mode("dark", after=check)
     assert dark.theme["theme"] == "dark"
     assert not dark.problems(), f"{path} (switched to dark):\n  " + "\n  ".join(dark.problems())
     # ... and back: the tests that drive the explorer read it in light mode, each from a report of its own.
-    light = reader.switch_mode("light", after=lambda page, report: report.extra.extend(_explorer_problems(page, ident)))
+    light = reader.switch_mode("light", after=check)
     assert light.theme["theme"] == "light"
     assert not light.problems(), f"{path} (switched back to light):\n  " + "\n  ".join(light.problems())
 
@@ -136,9 +147,7 @@ def test_learning_rate_path_equals_the_package(explorer_reader):
     expected = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=50, theta0=start).theta_path
     reader = explorer_reader("book/learning.html", "explorer-learning-rate")
     page, report = reader.page, reader.report
-    state = page.evaluate(
-        "JSON.parse(JSON.stringify(window.courseExplorers['explorer-learning-rate'].set({eta: 0.1, steps: 50, start: [2, 8]})))"
-    )
+    state = _set(page, "explorer-learning-rate", {"eta": 0.1, "steps": 50, "start": [2, 8]})
     path = np.array(state["path"])
     mg.check_close("page's descent path vs mg.batch_gradient_descent (η = 0.1, 50 steps)", path, expected, atol=1e-9)
     drawn = page.eval_on_selector_all("#explorer-learning-rate .ex-dots circle", "els => els.length")
@@ -146,10 +155,10 @@ def test_learning_rate_path_equals_the_package(explorer_reader):
     readout = page.inner_text("#explorer-learning-rate-readout")
     assert "Reaches" in readout and "0.1000" in readout, readout
     # beyond the bound, the page says it diverges
-    page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.5})")
+    _set(page, "explorer-learning-rate", {"eta": 0.5})
     assert "Diverges" in page.inner_text("#explorer-learning-rate-readout")
     # the epochs to converge agree with the package's descent
-    page.evaluate("window.courseExplorers['explorer-learning-rate'].set({eta: 0.1})")
+    _set(page, "explorer-learning-rate", {"eta": 0.1})
     epochs = _state(page, "explorer-learning-rate")["converge"]["epochs"]
     theta_hat = mg.normal_equation(X_b, y).ravel()
     run = mg.batch_gradient_descent(X_b, y, eta=0.1, n_epochs=epochs, theta0=start).theta_path
@@ -164,9 +173,7 @@ def test_directional_slope_equals_the_package(explorer_reader):
     reader = explorer_reader("book/motivation.html", "explorer-directional")
     page, report = reader.page, reader.report
     for angle in (0, 30, 227):
-        state = page.evaluate(
-            f"JSON.parse(JSON.stringify(window.courseExplorers['explorer-directional'].set({{angle: {angle}}})))"
-        )
+        state = _set(page, "explorer-directional", {"angle": angle})
         theta = np.array([2.0, 1.0])
         v = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
         mg.check_close(
@@ -178,7 +185,7 @@ def test_directional_slope_equals_the_package(explorer_reader):
     # the steepest-descent direction of the page is −∇/‖∇‖ of the package
     g = mg.gradient(np.array([2.0, 1.0]), X_b, y)
     steepest = (np.degrees(np.arctan2(-g[1], -g[0])) + 360) % 360
-    page.evaluate(f"window.courseExplorers['explorer-directional'].set({{angle: {round(steepest)}}})")
+    _set(page, "explorer-directional", {"angle": round(steepest)})
     assert "you found it" in page.inner_text("#explorer-directional-readout")
     assert not report.problems(), report.problems()
 
@@ -189,9 +196,7 @@ def test_residual_explorer_equals_the_package(explorer_reader):
     reader = explorer_reader("book/notation.html", "explorer-residuals")
     page, report = reader.page, reader.report
     theta = np.array([3.1, 2.2])
-    state = page.evaluate(
-        "JSON.parse(JSON.stringify(window.courseExplorers['explorer-residuals'].set({theta: [3.1, 2.2]})))"
-    )
+    state = _set(page, "explorer-residuals", {"theta": [3.1, 2.2]})
     mg.check_close("page's MSE vs mg.mse", state["mse"], mg.mse(theta, X_b, y), atol=1e-9)
     mg.check_close("page's gradient vs mg.gradient", np.array(state["gradient"]), mg.gradient(theta, X_b, y), atol=1e-9)
     page.click("#explorer-residuals .explorer-button")

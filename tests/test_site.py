@@ -56,7 +56,7 @@ def _axe_script() -> str:
     return Axe().axe_script
 
 
-def _axe(page, report, only: list[str] | None = None, context: dict | None = None):
+def _axe(page, report, only: list[str] | None = None):
     """axe-core inside the page; every violation, of any impact, becomes a problem of the report."""
     if not page.evaluate("() => Boolean(window.__courseAxe)"):
         page.evaluate(_axe_script())
@@ -66,7 +66,7 @@ def _axe(page, report, only: list[str] | None = None, context: dict | None = Non
     options: dict = {"resultTypes": ["violations"], "preload": False}
     if only:
         options["runOnly"] = {"type": "rule", "values": only}
-    results = page.evaluate("([context, options]) => axe.run(context || document, options)", [context, options])
+    results = page.evaluate("(options) => axe.run(document, options)", options)
     for violation in results["violations"]:
         # Every impact counts, minor and moderate included (landmarks, roles, empty headers).
         targets = [", ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
